@@ -1,0 +1,58 @@
+#pragma once
+// HttpClient on one libcurl multi handle, driven by the worker thread. The multi handle is
+// created before the worker starts and destroyed after it is joined, so wakeup() is safe from
+// the broker thread at any time in between.
+#include <curl/curl.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "tgmesh/core/ports.h"
+
+namespace tgmesh::adapters {
+
+struct CurlMultiDeleter {
+    void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+};
+struct CurlEasyDeleter {
+    void operator()(CURL* e) const { curl_easy_cleanup(e); }
+};
+struct CurlSlistDeleter {
+    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+class CurlHttp : public core::HttpClient {
+public:
+    static constexpr size_t kMaxResponseBytes = 4 * 1024 * 1024;
+
+    CurlHttp();
+    ~CurlHttp() override;
+    CurlHttp(const CurlHttp&) = delete;
+    CurlHttp& operator=(const CurlHttp&) = delete;
+
+    bool ok() const { return multi_ != nullptr; }
+    void set_proxy(std::string proxy) { proxy_ = std::move(proxy); }
+
+    void post(core::HttpRequest request, std::function<void(core::HttpResponse)> done) override;
+    void cancel_all() override;
+
+    // Worker thread: advance transfers and run the callbacks of finished ones.
+    void perform();
+    // Worker thread: sleep until socket activity, wakeup(), or the timeout.
+    void wait(Millis timeout_ms);
+    // Any thread.
+    void wakeup();
+    size_t active() const { return transfers_.size(); }
+
+private:
+    struct Transfer;
+    static size_t on_body(char* data, size_t size, size_t count, void* user);
+    void finish(CURL* easy, CURLcode code);
+
+    std::unique_ptr<CURLM, CurlMultiDeleter> multi_;
+    std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
+    std::string proxy_;
+};
+
+}  // namespace tgmesh::adapters

@@ -1,0 +1,86 @@
+#pragma once
+// The only state shared between the broker thread and the worker, behind one mutex.
+// Broker thread: push_uplink (MESSAGE), take_for_tick + push_receipt (TICK), push_config
+// (RELOAD). Worker: take_for_worker, and publish/log through the Publisher and Logger it
+// implements. Nothing here calls the broker.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tgmesh/core/config.h"
+#include "tgmesh/core/ports.h"
+
+namespace tgmesh::broker {
+
+struct Uplink {
+    std::string topic;
+    Bytes payload;
+};
+
+struct Receipt {
+    uint64_t id = 0;
+    bool ok = false;
+    Millis at = 0;
+};
+
+struct LogLine {
+    core::LogLevel level;
+    std::string text;
+};
+
+class Handoff : public core::Publisher, public core::Logger {
+public:
+    static constexpr size_t kMaxUplinks = 10000;
+    static constexpr size_t kMaxUplinkBytes = 8 * 1024 * 1024;
+    static constexpr size_t kMaxLogLines = 1000;
+
+    // Called whenever the worker has something new to do; must be callable from any thread.
+    void set_waker(std::function<void()> wake) { wake_ = std::move(wake); }
+
+    // --- broker thread ---
+    // Copies the message; false (and counted) when the queue is full.
+    bool push_uplink(std::string_view topic, const void* payload, size_t length);
+    void push_receipt(Receipt receipt);
+    void push_config(core::Config config);
+    bool tick_has_work() const { return tick_work_.load(std::memory_order_acquire); }
+    void take_for_tick(std::vector<core::Outgoing>& outgoing, std::vector<LogLine>& logs);
+
+    // --- worker thread ---
+    struct WorkerInput {
+        std::vector<Uplink> uplinks;
+        std::vector<Receipt> receipts;
+        std::optional<core::Config> config;
+        uint64_t uplinks_dropped = 0;
+    };
+    void take_for_worker(WorkerInput& in);
+    bool worker_has_input() const;
+    void publish(core::Outgoing message) override;
+    void log(core::LogLevel level, std::string line) override;
+    // Replaced in every logged line; the worker sets the current bot token.
+    void set_secret(std::string secret);
+
+    // After the broker loop stopped (cleanup): what was never published.
+    std::vector<core::Outgoing> take_unpublished();
+
+private:
+    void wake();
+
+    mutable std::mutex mu_;
+    std::vector<Uplink> uplinks_;
+    size_t uplink_bytes_ = 0;
+    uint64_t uplinks_dropped_ = 0;
+    std::vector<Receipt> receipts_;
+    std::optional<core::Config> config_;
+    std::vector<core::Outgoing> outgoing_;
+    std::vector<LogLine> logs_;
+    uint64_t logs_dropped_ = 0;
+    std::atomic<bool> tick_work_{false};
+    std::function<void()> wake_;
+    std::string secret_;  // worker-only
+};
+
+}  // namespace tgmesh::broker

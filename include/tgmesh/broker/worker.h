@@ -1,0 +1,44 @@
+#pragma once
+// The worker thread: owns the Bridge and drives it with uplinks from the Handoff, HTTP
+// completions from the curl multi handle, and its timers. It never calls the broker.
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "tgmesh/adapters/curl_http.h"
+#include "tgmesh/adapters/file_store.h"
+#include "tgmesh/adapters/steady_clock.h"
+#include "tgmesh/broker/handoff.h"
+#include "tgmesh/core/bridge.h"
+
+namespace tgmesh::broker {
+
+class Worker {
+public:
+    static constexpr Millis kMaxSleep = 10 * kSecond;
+
+    // `handoff` and `http` must outlive the worker; http's multi handle is used by wakeup().
+    Worker(core::Config config, Handoff& handoff, adapters::CurlHttp& http);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Starts the thread with every signal blocked, so the broker's handlers run on its thread.
+    bool start();
+    // Wakes the thread, lets it save the state and joins it.
+    void stop();
+
+private:
+    void run();
+    void apply(core::Config config);
+
+    Handoff& handoff_;
+    adapters::CurlHttp& http_;
+    adapters::SteadyClock clock_;
+    adapters::FileStore store_;
+    std::unique_ptr<core::Bridge> bridge_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+}  // namespace tgmesh::broker

@@ -1,0 +1,96 @@
+#pragma once
+// The single-threaded heart of tgmesh. It owns all bridge state and is driven by its thread:
+// MQTT uplinks, publish receipts and timers go in; publishes, HTTP requests, log lines and
+// state saves go out through the ports. Unit tests drive it with fakes.
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tgmesh/core/chat_commands.h"
+#include "tgmesh/core/config.h"
+#include "tgmesh/core/dedup.h"
+#include "tgmesh/core/downlinks.h"
+#include "tgmesh/core/drop_reporter.h"
+#include "tgmesh/core/mesh_ingest.h"
+#include "tgmesh/core/mesh_outbox.h"
+#include "tgmesh/core/node_registry.h"
+#include "tgmesh/core/ports.h"
+#include "tgmesh/core/stats.h"
+#include "tgmesh/mesh/keyring.h"
+#include "tgmesh/telegram/api_health.h"
+#include "tgmesh/telegram/outbox.h"
+#include "tgmesh/telegram/poller.h"
+
+namespace tgmesh::core {
+
+struct Services {
+    const Clock& clock;
+    Publisher& publisher;
+    HttpClient& http;
+    StateStore& store;
+    Logger& log;
+    std::function<uint32_t()> random;
+};
+
+class Bridge {
+public:
+    static constexpr Millis kSaveInterval = 30 * kSecond;
+    static constexpr Millis kAnnounceInterval = 3 * kHour;
+    static constexpr Millis kAnnounceAfterNewGateway = 15 * kSecond;
+    static constexpr Millis kMinAnnounceGap = kMinute;
+    static constexpr uint32_t kPacketIdSkipAfterLoad = 1000;
+
+    Bridge(Config config, Services services);
+
+    // Loads the state file, then starts announcing and polling.
+    void start();
+    // SIGHUP: the new configuration applies to what follows.
+    void apply_config(Config config);
+    void on_mqtt_message(std::string_view topic, BytesView payload);
+    void on_published(uint64_t receipt_id, bool ok, Millis at);
+    // The broker thread had to drop `count` uplinks (its queue to the worker was full).
+    void note_inbound_dropped(uint64_t count);
+    void run_due();
+    Millis next_due() const;
+    // Stops polling and saves the state, including messages the broker never published.
+    void shutdown(const std::vector<Outgoing>& unpublished);
+
+    const Stats& stats() const { return stats_; }
+    const Config& config() const { return config_; }
+    mesh::NodeNum node_id() const { return downlinks_.node(); }
+    const NodeRegistry& nodes() const { return nodes_; }
+
+private:
+    void load_state();
+    void save_state(const std::vector<Outgoing>& extra_unpublished);
+    void on_update(const telegram::Update& update);
+    void post_to_chats(const MeshText& text);
+    void start_telegram();
+    void schedule_announce(Millis at);
+
+    Services s_;
+    Config config_;
+    Stats stats_;
+    mesh::Keyring keyring_;
+    NodeRegistry nodes_;
+    Dedup dedup_;
+    Downlinks downlinks_;
+    MeshOutbox mesh_outbox_;
+    telegram::Endpoint endpoint_;
+    telegram::ApiHealth health_;
+    telegram::Poller poller_;
+    telegram::Outbox chat_outbox_;
+    MeshIngest ingest_;
+    ChatCommands commands_;
+    DropReporter drops_;
+
+    bool dirty_ = false;
+    bool save_failing_ = false;
+    Millis next_save_at_ = 0;
+    Millis next_announce_at_ = kNever;
+    Millis last_announce_at_ = -kMinAnnounceGap;
+    std::set<int64_t> ignored_chats_;
+};
+
+}  // namespace tgmesh::core

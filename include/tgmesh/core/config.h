@@ -1,0 +1,68 @@
+#pragma once
+// The plugin options (docs: README "Configuration"), parsed and validated as a whole: either a
+// complete Config or one error that names the option and the reason.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tgmesh/mesh/channel_key.h"
+#include "tgmesh/mesh/node_id.h"
+
+namespace tgmesh::core {
+
+enum class DownlinkMode { kProtobuf, kJson };
+enum class Language { kEn, kRu };
+
+struct Config {
+    std::string bot_token;  // from bot_token_file or bot_token; empty = Telegram side off
+    std::string api_url = "https://api.telegram.org";
+    std::string proxy;
+    std::vector<int64_t> chat_ids;
+    std::vector<int64_t> admin_ids;
+    std::vector<std::string> topic_roots = {"msh/US"};
+    std::string channel = "LongFast";
+    std::vector<mesh::ChannelKey> channel_keys;
+    std::optional<mesh::NodeNum> node_id;  // nullopt: generated once and kept in the state
+    std::string node_long_name = "Telegram";
+    std::string node_short_name = "TG";
+    DownlinkMode downlink = DownlinkMode::kProtobuf;
+    std::optional<mesh::NodeNum> gateway_id;
+    uint32_t hop_limit = 3;
+    size_t max_text_bytes = 200;
+    int mesh_interval_s = 3;
+    bool chat_to_mesh = true;
+    std::string text_prefix = "{name}: ";
+    std::string probe_topic;  // default <first root>/tgmesh/probe
+    std::string state_file = "/var/lib/mosquitto/tgmesh.json";
+    std::string config_file;
+    Language language = Language::kEn;
+
+    bool telegram_enabled() const { return !bot_token.empty(); }
+    bool is_bridged_chat(int64_t chat_id) const;
+    bool is_admin(int64_t user_id) const;
+    const mesh::ChannelKey* bridged_key() const;
+};
+
+using Options = std::vector<std::pair<std::string, std::string>>;
+
+struct ConfigResult {
+    std::optional<Config> config;
+    std::string error;                  // "option <key>: <reason>" when config is nullopt
+    std::vector<std::string> warnings;  // unknown keys and the like
+};
+
+// Validates plugin_opt_* options; when config_file is set, reads it and lets its values
+// override the plugin options. Reads bot_token_file. Never puts the token in a message.
+ConfigResult load_config(const Options& plugin_options);
+
+// Parses a config_file text: "key value" lines, '#' comments, "double quoted" values keep
+// their spaces. Errors name the line.
+struct ConfigFileResult {
+    Options options;
+    std::string error;
+};
+ConfigFileResult parse_config_file(const std::string& text);
+
+}  // namespace tgmesh::core

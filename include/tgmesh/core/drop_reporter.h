@@ -1,0 +1,29 @@
+#pragma once
+// Logs the first drop of each kind with an example, then at most one summary line per kind
+// every 10 minutes, so bad input is visible without flooding the broker log.
+#include <array>
+#include <string>
+
+#include "tgmesh/core/ports.h"
+#include "tgmesh/core/stats.h"
+
+namespace tgmesh::core {
+
+class DropReporter {
+public:
+    static constexpr Millis kInterval = 10 * kMinute;
+
+    explicit DropReporter(Logger& log) : log_(log) {}
+    void note(Drop reason, const std::string& example, Millis now);
+
+private:
+    struct Entry {
+        bool seen = false;
+        Millis last_logged = 0;
+        uint64_t since_logged = 0;
+    };
+    Logger& log_;
+    std::array<Entry, static_cast<size_t>(Drop::kCount)> entries_{};
+};
+
+}  // namespace tgmesh::core

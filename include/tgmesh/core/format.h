@@ -1,0 +1,35 @@
+#pragma once
+// How mesh traffic and node lists look in the chat (Telegram HTML). Every string that came
+// from the mesh or from a user is escaped here.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tgmesh/core/i18n/catalog.h"
+#include "tgmesh/core/node_registry.h"
+
+namespace tgmesh::core {
+
+struct MeshText {
+    mesh::NodeNum from = 0;
+    mesh::NodeNum to = 0;
+    uint32_t packet_id = 0;
+    bool direct = false;  // a DM to the bridge node
+    std::string channel;
+    std::string text;
+    Reception reception;  // the first gateway that reported it
+};
+
+std::string format_mesh_text(const MeshText& text, const Node* sender, const NodeRegistry& nodes,
+                             const i18n::Catalog& cat);
+// "Long name (SN) !id" with HTML; used in replies that name a node.
+std::string format_node_ref(const Node* node, mesh::NodeNum num);
+std::string format_age(int64_t seconds, const i18n::Catalog& cat);
+// One line per node for /nodes, most recently heard first, at most `limit` lines.
+std::vector<std::string> format_node_list(const NodeRegistry& nodes, int64_t now, size_t limit,
+                                          const i18n::Catalog& cat);
+// "2 hops · SNR 5.2 dB · RSSI -90 dBm" (parts that are unknown are left out).
+std::string format_link_quality(const Reception& reception, const i18n::Catalog& cat);
+
+}  // namespace tgmesh::core

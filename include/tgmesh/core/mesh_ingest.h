@@ -1,0 +1,58 @@
+#pragma once
+// Everything the bridge learns from uplinks: decodes envelopes, legacy JSON and map reports,
+// opens them with the channel keys, drops duplicates and the bridge's own packets, feeds the
+// node registry, and picks out the texts that belong in the chat.
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tgmesh/core/config.h"
+#include "tgmesh/core/dedup.h"
+#include "tgmesh/core/downlinks.h"
+#include "tgmesh/core/format.h"
+#include "tgmesh/core/node_registry.h"
+#include "tgmesh/core/stats.h"
+#include "tgmesh/mesh/keyring.h"
+#include "tgmesh/mesh/packet.h"
+
+namespace tgmesh::core {
+
+struct IngestResult {
+    std::optional<MeshText> text;  // to post in the bridged chats
+    bool new_gateway = false;      // a gateway not seen before in this run started uplinking
+};
+
+class MeshIngest {
+public:
+    MeshIngest(const Config& config, const mesh::Keyring& keys, Downlinks& downlinks,
+               NodeRegistry& nodes, Dedup& dedup, Stats& stats, const Clock& clock)
+        : config_(config), keys_(keys), downlinks_(downlinks), nodes_(nodes), dedup_(dedup),
+          stats_(stats), clock_(clock) {}
+
+    // `topic` must be one the broker glue matched with mesh::match_mesh_topic.
+    IngestResult ingest(std::string_view topic, BytesView payload);
+
+private:
+    IngestResult ingest_envelope(std::string_view topic_channel, BytesView payload);
+    IngestResult ingest_json(std::string_view topic_channel, BytesView payload);
+    IngestResult ingest_map(BytesView payload);
+    // Common path once a packet's header is known: own/duplicate checks and the registry.
+    bool admit(mesh::NodeNum from, uint32_t id, const Reception& reception, IngestResult& result);
+    std::optional<MeshText> text_for_chat(mesh::NodeNum from, mesh::NodeNum to, uint32_t id,
+                                          std::string_view channel, std::string text,
+                                          const Reception& reception);
+    void apply_payload(mesh::NodeNum from, const mesh::Data& data);
+
+    const Config& config_;
+    const mesh::Keyring& keys_;
+    Downlinks& downlinks_;
+    NodeRegistry& nodes_;
+    Dedup& dedup_;
+    Stats& stats_;
+    const Clock& clock_;
+    std::set<std::string> gateways_seen_;
+};
+
+}  // namespace tgmesh::core

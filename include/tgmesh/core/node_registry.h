@@ -1,0 +1,88 @@
+#pragma once
+// What the bridge knows about each node it has heard: names, hardware, key, position,
+// battery, and the latest reception per gateway (hops away, SNR, RSSI, time). Bounded: the
+// least recently heard nodes are forgotten first.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tgmesh/mesh/node_id.h"
+#include "tgmesh/mesh/payloads.h"
+#include "tgmesh/util/bytes.h"
+#include "tgmesh/util/json.h"
+
+namespace tgmesh::core {
+
+struct Reception {
+    std::string gateway;  // "!xxxxxxxx"
+    std::optional<int> hops;
+    std::optional<float> snr;
+    std::optional<int32_t> rssi;
+    int64_t time = 0;  // unix seconds
+};
+
+struct Node {
+    mesh::NodeNum num = 0;
+    std::string long_name;
+    std::string short_name;
+    std::optional<uint32_t> hw_model;
+    std::optional<uint32_t> role;
+    Bytes public_key;
+    int64_t last_heard = 0;  // unix seconds
+    std::vector<Reception> receptions;  // one per gateway, newest first, bounded
+    std::optional<mesh::PositionInfo> position;
+    int64_t position_heard = 0;
+    std::optional<uint32_t> battery_level;
+    std::optional<float> voltage;
+
+    // The reception with the fewest hops, then the best SNR.
+    const Reception* best_reception() const;
+    // Long name, else short name, else the !id.
+    std::string display_name() const;
+};
+
+class NodeRegistry {
+public:
+    static constexpr size_t kDefaultCapacity = 10000;
+    static constexpr size_t kMaxGatewaysPerNode = 8;
+
+    explicit NodeRegistry(size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
+
+    // Records that `num` was heard (any packet) through `reception`.
+    Node& heard(mesh::NodeNum num, const Reception& reception);
+    void apply_user(mesh::NodeNum num, const mesh::UserInfo& user);
+    void apply_position(mesh::NodeNum num, const mesh::PositionInfo& position, int64_t now);
+    void apply_metrics(mesh::NodeNum num, const mesh::DeviceMetricsInfo& metrics);
+    void apply_map_report(mesh::NodeNum num, const mesh::MapReportInfo& report, int64_t now);
+
+    const Node* find(mesh::NodeNum num) const;
+    size_t size() const { return nodes_.size(); }
+    // Most recently heard first.
+    std::vector<const Node*> by_last_heard() const;
+
+    // Resolves the leading node reference of "<ref> <rest>": "!xxxxxxxx", a long name (the
+    // longest one that prefixes the text, case-insensitive) or a short name (first word).
+    struct Resolution {
+        std::optional<mesh::NodeNum> node;
+        std::vector<mesh::NodeNum> candidates;  // >1 when ambiguous
+        std::string query;                      // the reference as typed
+        std::string rest;                       // the text after the reference
+    };
+    Resolution resolve(std::string_view text) const;
+
+    json::Ptr to_json() const;
+    // Replaces the content with the nodes in `array`; malformed entries are skipped.
+    void load_json(const cJSON* array);
+
+private:
+    Node& node(mesh::NodeNum num);
+    void shrink_to(size_t target);
+
+    size_t capacity_;
+    std::unordered_map<mesh::NodeNum, Node> nodes_;
+};
+
+}  // namespace tgmesh::core

@@ -1,0 +1,28 @@
+#pragma once
+// The state file: what must survive a restart. JSON (cJSON); never holds the bot token.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tgmesh/core/node_registry.h"
+#include "tgmesh/core/ports.h"
+#include "tgmesh/mesh/node_id.h"
+#include "tgmesh/telegram/outbox.h"
+
+namespace tgmesh::core {
+
+struct PersistentState {
+    std::optional<mesh::NodeNum> node_id;
+    uint32_t packet_counter = 0;
+    int64_t telegram_offset = 0;
+    std::vector<Outgoing> mesh_queue;                  // downlinks not yet published
+    std::vector<telegram::OutboundMessage> chat_queue; // chat messages not yet delivered
+};
+
+std::string serialize_state(const PersistentState& state, const NodeRegistry& nodes);
+// False (with `error`) if the text is not a state document; `nodes` is replaced on success.
+bool parse_state(const std::string& text, PersistentState& state, NodeRegistry& nodes,
+                 std::string& error);
+
+}  // namespace tgmesh::core

@@ -1,0 +1,48 @@
+#pragma once
+// Counters kept by the worker; shown by logs now and by /status and $SYS later.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace tgmesh::core {
+
+enum class Drop {
+    kMalformedEnvelope,  // not a ServiceEnvelope / not Meshtastic JSON
+    kUndecryptable,      // no configured key opens it
+    kPkiNotForUs,        // PKI DM between two other nodes
+    kDuplicate,          // (from, id) already handled
+    kOwnPacket,          // from the bridge's own node id
+    kOtherChannel,       // a text on a channel that is not bridged
+    kDmNotForUs,         // a channel-key DM between two other nodes
+    kGatewayEcho,        // json mode: the gateway's re-uplink of our sendtext
+    kInboundQueueFull,   // broker thread could not hand the uplink over
+    kTelegramQueueFull,  // too many chat messages waiting
+    kTelegramRejected,   // Bot API refused a message (4xx)
+    kMeshQueueFull,      // downlink refused: paced queue full
+    kCount
+};
+
+constexpr std::string_view drop_name(Drop d) {
+    constexpr std::array<std::string_view, static_cast<size_t>(Drop::kCount)> names = {
+        "malformed",       "undecryptable",      "pki_not_for_us", "duplicate",
+        "own_packet",      "other_channel",      "dm_not_for_us",  "gateway_echo",
+        "inbound_queue_full", "telegram_queue_full", "telegram_rejected", "mesh_queue_full"};
+    return names[static_cast<size_t>(d)];
+}
+
+struct Stats {
+    uint64_t uplinks = 0;
+    uint64_t decoded = 0;
+    uint64_t texts_to_telegram = 0;
+    uint64_t telegram_sent = 0;
+    uint64_t telegram_errors = 0;
+    uint64_t telegram_429 = 0;
+    uint64_t updates_handled = 0;
+    uint64_t downlinks = 0;
+    std::array<uint64_t, static_cast<size_t>(Drop::kCount)> drops{};
+
+    void drop(Drop d) { ++drops[static_cast<size_t>(d)]; }
+    uint64_t dropped(Drop d) const { return drops[static_cast<size_t>(d)]; }
+};
+
+}  // namespace tgmesh::core

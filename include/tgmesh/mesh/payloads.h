@@ -1,0 +1,50 @@
+#pragma once
+// Payloads of the ports that feed the node registry.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tgmesh/util/bytes.h"
+
+namespace tgmesh::mesh {
+
+struct UserInfo {
+    std::string id;
+    std::string long_name;
+    std::string short_name;
+    std::optional<uint32_t> hw_model;
+    std::optional<uint32_t> role;
+    Bytes public_key;
+};
+
+struct PositionInfo {
+    int32_t latitude_i = 0;
+    int32_t longitude_i = 0;
+    std::optional<int32_t> altitude;
+    std::optional<uint32_t> time;
+    std::optional<uint32_t> precision_bits;
+};
+
+struct DeviceMetricsInfo {
+    std::optional<uint32_t> battery_level;  // 101 = externally powered
+    std::optional<float> voltage;
+};
+
+struct MapReportInfo {
+    std::string long_name;
+    std::string short_name;
+    std::optional<uint32_t> role;
+    std::optional<uint32_t> hw_model;
+    std::string firmware_version;
+    std::optional<PositionInfo> position;
+};
+
+std::optional<UserInfo> decode_user(BytesView bytes);
+Bytes encode_user(const UserInfo& user);
+// nullopt also when the position carries no coordinates (position sharing disabled).
+std::optional<PositionInfo> decode_position(BytesView bytes);
+// nullopt when the telemetry is not device metrics.
+std::optional<DeviceMetricsInfo> decode_device_metrics(BytesView bytes);
+std::optional<MapReportInfo> decode_map_report(BytesView bytes);
+
+}  // namespace tgmesh::mesh

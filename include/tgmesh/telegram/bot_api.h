@@ -1,0 +1,43 @@
+#pragma once
+// Bot API wire format: request bodies and the response envelope
+// {"ok":..., "result":..., "error_code":..., "description":..., "parameters":{...}}.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tgmesh/util/json.h"
+
+namespace tgmesh::telegram {
+
+enum class Outcome {
+    kOk,
+    kRetryAfter,   // 429: wait parameters.retry_after
+    kConflict,     // 409: another getUpdates poller, or a webhook is set
+    kUnauthorized, // 401/404 on every method: the token is wrong
+    kTransient,    // no response, 5xx, or an unparsable body: retry with backoff
+    kRejected,     // other 4xx: this request will never succeed; drop it
+};
+
+struct ApiResult {
+    Outcome outcome = Outcome::kTransient;
+    long http_status = 0;
+    std::string description;
+    int retry_after_s = 0;
+    std::optional<int64_t> migrate_to_chat_id;
+    json::Ptr document;  // owns `result`
+    const cJSON* result = nullptr;
+};
+
+ApiResult parse_response(long http_status, std::string_view body);
+
+struct SendOptions {
+    std::optional<int64_t> reply_to_message_id;
+    std::optional<int64_t> message_thread_id;
+};
+
+std::string method_url(std::string_view api_url, std::string_view token, std::string_view method);
+std::string get_updates_body(int64_t offset, int timeout_s);
+std::string send_message_body(int64_t chat_id, std::string_view html, const SendOptions& options);
+
+}  // namespace tgmesh::telegram

@@ -1,0 +1,61 @@
+#pragma once
+// getMe once, then getUpdates long polling. The offset advances past an update only after the
+// handler has run, so an update is confirmed to Telegram (by the next getUpdates) only once it
+// has been handled; the offset is saved in the state file for restarts.
+#include <functional>
+#include <string>
+
+#include "tgmesh/core/ports.h"
+#include "tgmesh/core/stats.h"
+#include "tgmesh/telegram/api_health.h"
+#include "tgmesh/telegram/update.h"
+
+namespace tgmesh::telegram {
+
+constexpr int kLongPollSeconds = 50;
+
+class Poller {
+public:
+    using UpdateHandler = std::function<void(const Update&)>;
+
+    Poller(core::HttpClient& http, const Clock& clock, core::Logger& log, ApiHealth& health,
+           const Endpoint& endpoint, core::Stats& stats)
+        : http_(http), clock_(clock), log_(log), health_(health), endpoint_(endpoint), stats_(stats) {}
+
+    void start(UpdateHandler handler);
+    // Forgets any request in flight; the caller cancels the HTTP transfers.
+    void stop();
+    bool running() const { return phase_ != Phase::kStopped; }
+
+    int64_t offset() const { return offset_; }
+    void set_offset(int64_t offset) { offset_ = offset; }
+    const std::string& bot_username() const { return bot_username_; }
+
+    void run_due(Millis now);
+    Millis next_due() const;
+
+private:
+    enum class Phase { kStopped, kNeedMe, kIdle, kInFlight };
+
+    void request_me();
+    void request_updates();
+    void on_me(const core::HttpResponse& response);
+    void on_updates(const core::HttpResponse& response);
+    void retry_later(std::string_view method, const ApiResult& result, const std::string& error);
+
+    core::HttpClient& http_;
+    const Clock& clock_;
+    core::Logger& log_;
+    ApiHealth& health_;
+    const Endpoint& endpoint_;
+    core::Stats& stats_;
+    UpdateHandler handler_;
+    Phase phase_ = Phase::kStopped;
+    Phase after_wait_ = Phase::kNeedMe;
+    Millis next_at_ = 0;
+    uint64_t generation_ = 0;
+    int64_t offset_ = 0;
+    std::string bot_username_;
+};
+
+}  // namespace tgmesh::telegram

@@ -1,0 +1,48 @@
+#pragma once
+// The parts of a Telegram Update that tgmesh acts on.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tgmesh/util/json.h"
+
+namespace tgmesh::telegram {
+
+struct IncomingMessage {
+    int64_t message_id = 0;
+    int64_t chat_id = 0;
+    std::string chat_type;  // private, group, supergroup, channel
+    std::optional<int64_t> thread_id;
+    int64_t user_id = 0;
+    bool from_bot = false;
+    std::string first_name;
+    std::string last_name;
+    std::string username;
+    std::string text;
+    std::optional<int64_t> reply_to_message_id;
+
+    // "First Last", else @username, else the numeric id.
+    std::string display_name() const;
+};
+
+struct Update {
+    int64_t update_id = 0;
+    std::optional<IncomingMessage> message;  // nullopt: a kind tgmesh does not handle
+};
+
+// Parses getUpdates' result array. Entries without a numeric update_id are skipped; entries
+// of other kinds (or messages without text) are kept with message = nullopt, so their ids
+// still advance the offset.
+std::vector<Update> parse_updates(const cJSON* result);
+
+// "/cmd@bot args" → command "cmd" (lower case), args trimmed; nullopt if `text` is no command
+// or is addressed to another bot.
+struct Command {
+    std::string name;
+    std::string args;
+    bool addressed = false;  // written as /cmd@this_bot
+};
+std::optional<Command> parse_command(const std::string& text, const std::string& bot_username);
+
+}  // namespace tgmesh::telegram

@@ -1,0 +1,17 @@
+#pragma once
+#include <cstddef>
+#include <string_view>
+
+namespace tgmesh::utf8 {
+
+bool is_valid(std::string_view text);
+// Bytes of the character starting at text[i]; 1 for an invalid byte.
+size_t char_length(std::string_view text, size_t i);
+// Largest n <= max_bytes such that text[0, n) ends on a UTF-8 character boundary.
+size_t prefix_at_boundary(std::string_view text, size_t max_bytes);
+// Length in UTF-16 code units, which is how Telegram counts message characters.
+size_t utf16_length(std::string_view text);
+// Replaces invalid sequences with U+FFFD so that JSON and Telegram accept the text.
+std::string sanitize(std::string_view text);
+
+}  // namespace tgmesh::utf8

@@ -1,0 +1,105 @@
+#include "tgmesh/broker/handoff.h"
+
+namespace tgmesh::broker {
+
+void Handoff::wake() {
+    if (wake_) wake_();
+}
+
+bool Handoff::push_uplink(std::string_view topic, const void* payload, size_t length) {
+    bool was_empty = false;
+    {
+        std::lock_guard lock(mu_);
+        if (uplinks_.size() >= kMaxUplinks || uplink_bytes_ + length > kMaxUplinkBytes) {
+            ++uplinks_dropped_;
+            return false;
+        }
+        was_empty = uplinks_.empty();
+        uplinks_.push_back({std::string(topic),
+                            Bytes(static_cast<const char*>(payload), payload ? length : 0)});
+        uplink_bytes_ += length;
+    }
+    // The worker drains the whole queue when woken, so one wake per batch is enough.
+    if (was_empty) wake();
+    return true;
+}
+
+void Handoff::push_receipt(Receipt receipt) {
+    {
+        std::lock_guard lock(mu_);
+        receipts_.push_back(receipt);
+    }
+    wake();
+}
+
+void Handoff::push_config(core::Config config) {
+    {
+        std::lock_guard lock(mu_);
+        config_ = std::move(config);
+    }
+    wake();
+}
+
+void Handoff::take_for_tick(std::vector<core::Outgoing>& outgoing, std::vector<LogLine>& logs) {
+    std::lock_guard lock(mu_);
+    tick_work_.store(false, std::memory_order_release);
+    outgoing.swap(outgoing_);
+    logs.swap(logs_);
+    if (logs_dropped_ > 0) {
+        logs.push_back({core::LogLevel::kWarning,
+                        std::to_string(logs_dropped_) + " log lines dropped (log queue full)"});
+        logs_dropped_ = 0;
+    }
+}
+
+bool Handoff::worker_has_input() const {
+    std::lock_guard lock(mu_);
+    return !uplinks_.empty() || !receipts_.empty() || config_.has_value() || uplinks_dropped_ > 0;
+}
+
+void Handoff::take_for_worker(WorkerInput& in) {
+    std::lock_guard lock(mu_);
+    in.uplinks.clear();
+    in.uplinks.swap(uplinks_);
+    uplink_bytes_ = 0;
+    in.receipts.clear();
+    in.receipts.swap(receipts_);
+    in.config = std::move(config_);
+    config_.reset();
+    in.uplinks_dropped = uplinks_dropped_;
+    uplinks_dropped_ = 0;
+}
+
+void Handoff::publish(core::Outgoing message) {
+    std::lock_guard lock(mu_);
+    outgoing_.push_back(std::move(message));
+    tick_work_.store(true, std::memory_order_release);
+}
+
+void Handoff::set_secret(std::string secret) { secret_ = std::move(secret); }
+
+void Handoff::log(core::LogLevel level, std::string line) {
+    if (!secret_.empty()) {
+        static const std::string kMask = "<bot token>";
+        for (size_t at = line.find(secret_); at != std::string::npos;
+             at = line.find(secret_, at + kMask.size())) {
+            line.replace(at, secret_.size(), kMask);
+        }
+    }
+    std::lock_guard lock(mu_);
+    if (logs_.size() >= kMaxLogLines) {
+        ++logs_dropped_;
+    } else {
+        logs_.push_back({level, std::move(line)});
+    }
+    tick_work_.store(true, std::memory_order_release);
+}
+
+std::vector<core::Outgoing> Handoff::take_unpublished() {
+    std::lock_guard lock(mu_);
+    std::vector<core::Outgoing> out;
+    out.swap(outgoing_);
+    return out;
+}
+
+}  // namespace tgmesh::broker

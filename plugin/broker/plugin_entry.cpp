@@ -1,0 +1,265 @@
+// The three entry points Mosquitto 2.0 calls, and the broker-thread callbacks. The broker
+// thread only matches topics, copies and enqueues (MESSAGE), publishes what the worker queued
+// and writes its log lines (TICK), and re-reads the configuration (RELOAD). Every callback
+// catches everything: an exception crossing into the broker would kill it.
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+#include <mosquitto.h>
+
+#include <curl/curl.h>
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tgmesh/adapters/curl_http.h"
+#include "tgmesh/adapters/steady_clock.h"
+#include "tgmesh/broker/handoff.h"
+#include "tgmesh/broker/worker.h"
+#include "tgmesh/core/config.h"
+#include "tgmesh/mesh/topic.h"
+
+namespace {
+
+using tgmesh::Millis;
+namespace core = tgmesh::core;
+namespace broker = tgmesh::broker;
+
+// Uplinks larger than this are not Meshtastic (gateways cannot send over ~1 KiB); they are
+// handed over empty so the worker counts and logs them as malformed.
+constexpr size_t kMaxUplinkPayload = 64 * 1024;
+// Mosquitto 2.0.11-2.0.14 never deliver ticks with per_listener_settings true.
+constexpr Millis kTickWatchdog = 5000;
+
+std::atomic<bool> g_loaded{false};
+
+struct Plugin {
+    mosquitto_plugin_id_t* id = nullptr;
+    core::Options options;
+    std::vector<std::string> roots;  // broker thread only
+    broker::Handoff handoff;
+    tgmesh::adapters::CurlHttp http;
+    std::unique_ptr<broker::Worker> worker;
+    Millis started_at = 0;
+    bool tick_seen = false;
+    bool tick_warning_logged = false;
+    std::vector<core::Outgoing> tick_out;  // reused buffers: no allocation on idle ticks
+    std::vector<broker::LogLine> tick_logs;
+};
+
+int mosq_level(core::LogLevel level) {
+    switch (level) {
+        case core::LogLevel::kDebug:
+            return MOSQ_LOG_DEBUG;
+        case core::LogLevel::kInfo:
+            return MOSQ_LOG_INFO;
+        case core::LogLevel::kNotice:
+            return MOSQ_LOG_NOTICE;
+        case core::LogLevel::kWarning:
+            return MOSQ_LOG_WARNING;
+        case core::LogLevel::kError:
+            return MOSQ_LOG_ERR;
+    }
+    return MOSQ_LOG_INFO;
+}
+
+void log_line(int level, const std::string& text) {
+    mosquitto_log_printf(level, "tgmesh: %s", text.c_str());
+}
+
+void publish_now(Plugin& p, const core::Outgoing& m) {
+    bool ok = false;
+    // Topics are built by tgmesh, but a check here keeps an invalid one out of the broker.
+    if (mosquitto_pub_topic_check(m.topic.c_str()) == MOSQ_ERR_SUCCESS &&
+        mosquitto_validate_utf8(m.topic.c_str(), static_cast<int>(m.topic.size())) ==
+            MOSQ_ERR_SUCCESS) {
+        // The broker frees the payload with its tracking allocator: it must come from
+        // mosquitto_malloc, here on the broker thread (publish_copy is broken on 2.0).
+        void* payload = mosquitto_malloc(m.payload.empty() ? 1 : m.payload.size());
+        if (payload != nullptr) {
+            std::memcpy(payload, m.payload.data(), m.payload.size());
+            int rc = mosquitto_broker_publish(m.client_id.empty() ? nullptr : m.client_id.c_str(),
+                                              m.topic.c_str(), static_cast<int>(m.payload.size()),
+                                              payload, 1, false, nullptr);
+            ok = (rc == MOSQ_ERR_SUCCESS);
+            if (!ok) mosquitto_free(payload);
+        }
+    }
+    if (!ok) log_line(MOSQ_LOG_WARNING, "the broker refused a publish on " + m.topic);
+    if (m.receipt_id != 0) {
+        p.handoff.push_receipt({m.receipt_id, ok, tgmesh::adapters::steady_now_ms()});
+    }
+}
+
+void flush_to_broker(Plugin& p) {
+    p.handoff.take_for_tick(p.tick_out, p.tick_logs);
+    for (const auto& m : p.tick_out) publish_now(p, m);
+    for (const auto& line : p.tick_logs) log_line(mosq_level(line.level), line.text);
+    p.tick_out.clear();
+    p.tick_logs.clear();
+}
+
+int on_tick(int, void*, void* userdata) {
+    try {
+        auto& p = *static_cast<Plugin*>(userdata);
+        p.tick_seen = true;
+        if (p.handoff.tick_has_work()) flush_to_broker(p);
+    } catch (...) {
+    }
+    return MOSQ_ERR_SUCCESS;
+}
+
+int on_message(int, void* event_data, void* userdata) {
+    try {
+        auto& p = *static_cast<Plugin*>(userdata);
+        const auto* ed = static_cast<const mosquitto_evt_message*>(event_data);
+        if (!p.tick_seen && !p.tick_warning_logged &&
+            tgmesh::adapters::steady_now_ms() - p.started_at > kTickWatchdog) {
+            p.tick_warning_logged = true;
+            log_line(MOSQ_LOG_ERR,
+                     "the broker delivers no tick events (per_listener_settings true on "
+                     "mosquitto < 2.0.15?): nothing will be published; load tgmesh globally");
+        }
+        if (ed->topic == nullptr || !tgmesh::mesh::match_mesh_topic(ed->topic, p.roots)) {
+            return MOSQ_ERR_SUCCESS;
+        }
+        size_t length = ed->payloadlen;
+        const void* payload = ed->payload;
+        if (length > kMaxUplinkPayload) length = 0;
+        p.handoff.push_uplink(ed->topic, payload, length);
+    } catch (...) {
+    }
+    // Anything but success would disconnect the publishing client.
+    return MOSQ_ERR_SUCCESS;
+}
+
+int on_reload(int, void*, void* userdata) {
+    try {
+        auto& p = *static_cast<Plugin*>(userdata);
+        core::ConfigResult result = core::load_config(p.options);
+        for (const auto& w : result.warnings) log_line(MOSQ_LOG_WARNING, w);
+        if (!result.config) {
+            log_line(MOSQ_LOG_ERR, "reload refused, the previous configuration stays in force: " +
+                                       result.error);
+        } else {
+            p.roots = result.config->topic_roots;
+            p.handoff.push_config(std::move(*result.config));
+        }
+    } catch (...) {
+    }
+    // In 2.0 an error here would unregister the broker's own password and ACL checks.
+    return MOSQ_ERR_PLUGIN_DEFER;
+}
+
+// In 2.0.x a mosquitto_plugin_id_t starts with the listener it belongs to (NULL for global
+// plugins), which is how per-listener loading shows.
+bool loaded_per_listener(mosquitto_plugin_id_t* id) {
+    return *reinterpret_cast<void* const*>(id) != nullptr;
+}
+
+int fail(const std::string& message) {
+    log_line(MOSQ_LOG_ERR, message);
+    return MOSQ_ERR_INVAL;
+}
+
+void unregister(Plugin& p) {
+    mosquitto_callback_unregister(p.id, MOSQ_EVT_MESSAGE, on_message, nullptr);
+    mosquitto_callback_unregister(p.id, MOSQ_EVT_TICK, on_tick, nullptr);
+    mosquitto_callback_unregister(p.id, MOSQ_EVT_RELOAD, on_reload, nullptr);
+}
+
+int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* options,
+         int option_count) {
+    if (g_loaded.exchange(true)) {
+        return fail("tgmesh is already loaded in this broker; keep a single plugin line for it");
+    }
+    if (loaded_per_listener(identifier)) {
+        g_loaded = false;
+        return fail("tgmesh must be loaded globally: per_listener_settings true is not supported");
+    }
+    auto p = std::make_unique<Plugin>();
+    p->id = identifier;
+    for (int i = 0; i < option_count; ++i) {
+        p->options.emplace_back(options[i].key ? options[i].key : "",
+                                options[i].value ? options[i].value : "");
+    }
+    core::ConfigResult result = core::load_config(p->options);
+    for (const auto& w : result.warnings) log_line(MOSQ_LOG_WARNING, w);
+    if (!result.config) {
+        g_loaded = false;
+        return fail(result.error);
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !p->http.ok()) {
+        g_loaded = false;
+        return fail("cannot initialise libcurl");
+    }
+    p->roots = result.config->topic_roots;
+    p->started_at = tgmesh::adapters::steady_now_ms();
+    Plugin* raw = p.get();
+    p->handoff.set_waker([raw] { raw->http.wakeup(); });
+    p->worker = std::make_unique<broker::Worker>(std::move(*result.config), p->handoff, p->http);
+    if (!p->worker->start()) {
+        curl_global_cleanup();
+        g_loaded = false;
+        return fail("cannot start the worker thread");
+    }
+    if (mosquitto_callback_register(identifier, MOSQ_EVT_MESSAGE, on_message, nullptr, raw) ||
+        mosquitto_callback_register(identifier, MOSQ_EVT_TICK, on_tick, nullptr, raw) ||
+        mosquitto_callback_register(identifier, MOSQ_EVT_RELOAD, on_reload, nullptr, raw)) {
+        unregister(*p);
+        p->worker->stop();
+        curl_global_cleanup();
+        g_loaded = false;
+        return fail("cannot register the broker callbacks");
+    }
+    *userdata = p.release();
+    return MOSQ_ERR_SUCCESS;
+}
+
+}  // namespace
+
+// Built with hidden visibility; the version script (exports.map) keeps only these three.
+#define TGMESH_EXPORT __attribute__((visibility("default")))
+
+extern "C" {
+
+TGMESH_EXPORT int mosquitto_plugin_version(int supported_version_count, const int* supported_versions) {
+    for (int i = 0; i < supported_version_count; ++i) {
+        if (supported_versions[i] == 5) return 5;
+    }
+    return -1;
+}
+
+TGMESH_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
+                          struct mosquitto_opt* options, int option_count) {
+    try {
+        return init(identifier, userdata, options, option_count);
+    } catch (const std::exception& e) {
+        g_loaded = false;
+        return fail(std::string("start-up failed: ") + e.what());
+    } catch (...) {
+        g_loaded = false;
+        return fail("start-up failed");
+    }
+}
+
+TGMESH_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt*, int) {
+    try {
+        std::unique_ptr<Plugin> p(static_cast<Plugin*>(userdata));
+        if (!p) return MOSQ_ERR_SUCCESS;
+        unregister(*p);
+        p->worker->stop();
+        // No tick runs any more: write the worker's last lines now. Messages it could not
+        // publish are already in the state file.
+        flush_to_broker(*p);
+        p.reset();
+        curl_global_cleanup();
+        g_loaded = false;
+    } catch (...) {
+    }
+    return MOSQ_ERR_SUCCESS;
+}
+
+}  // extern "C"

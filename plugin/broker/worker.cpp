@@ -1,0 +1,80 @@
+#include "tgmesh/broker/worker.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <random>
+
+namespace tgmesh::broker {
+
+Worker::Worker(core::Config config, Handoff& handoff, adapters::CurlHttp& http)
+    : handoff_(handoff), http_(http), store_(config.state_file) {
+    handoff_.set_secret(config.bot_token);
+    http_.set_proxy(config.proxy);
+    auto random = [engine = std::make_shared<std::mt19937>(std::random_device{}())]() {
+        return static_cast<uint32_t>((*engine)());
+    };
+    bridge_ = std::make_unique<core::Bridge>(
+        std::move(config), core::Services{clock_, handoff_, http_, store_, handoff_, random});
+}
+
+Worker::~Worker() { stop(); }
+
+bool Worker::start() {
+    sigset_t all;
+    sigset_t previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    bool started = true;
+    try {
+        thread_ = std::thread([this] { run(); });
+    } catch (...) {
+        started = false;
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return started;
+}
+
+void Worker::stop() {
+    if (!thread_.joinable()) return;
+    stop_.store(true);
+    http_.wakeup();
+    thread_.join();
+}
+
+void Worker::apply(core::Config config) {
+    handoff_.set_secret(config.bot_token);
+    http_.set_proxy(config.proxy);
+    bridge_->apply_config(std::move(config));
+}
+
+void Worker::run() {
+    try {
+        bridge_->start();
+        Handoff::WorkerInput in;
+        while (!stop_.load()) {
+            handoff_.take_for_worker(in);
+            if (in.config) apply(std::move(*in.config));
+            if (in.uplinks_dropped > 0) bridge_->note_inbound_dropped(in.uplinks_dropped);
+            for (const Uplink& u : in.uplinks) bridge_->on_mqtt_message(u.topic, u.payload);
+            for (const Receipt& r : in.receipts) bridge_->on_published(r.id, r.ok, r.at);
+            http_.perform();
+            bridge_->run_due();
+            http_.perform();
+            if (handoff_.worker_has_input()) continue;
+            Millis sleep = std::clamp<Millis>(bridge_->next_due() - clock_.now_ms(), 0, kMaxSleep);
+            http_.wait(sleep);
+        }
+        // Uplinks that arrived during the last round still become chat messages in the state.
+        handoff_.take_for_worker(in);
+        for (const Uplink& u : in.uplinks) bridge_->on_mqtt_message(u.topic, u.payload);
+        bridge_->shutdown(handoff_.take_unpublished());
+    } catch (const std::exception& e) {
+        handoff_.log(core::LogLevel::kError, std::string("worker stopped by an internal error: ") + e.what());
+    } catch (...) {
+        handoff_.log(core::LogLevel::kError, "worker stopped by an unknown internal error");
+    }
+}
+
+}  // namespace tgmesh::broker

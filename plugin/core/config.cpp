@@ -1,0 +1,461 @@
+#include "tgmesh/core/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+#include "tgmesh/util/base64.h"
+#include "tgmesh/util/utf8.h"
+
+namespace tgmesh::core {
+
+bool Config::is_bridged_chat(int64_t chat_id) const {
+    return std::find(chat_ids.begin(), chat_ids.end(), chat_id) != chat_ids.end();
+}
+
+bool Config::is_admin(int64_t user_id) const {
+    return std::find(admin_ids.begin(), admin_ids.end(), user_id) != admin_ids.end();
+}
+
+const mesh::ChannelKey* Config::bridged_key() const {
+    for (const auto& key : channel_keys) {
+        if (key.name == channel) return &key;
+    }
+    return nullptr;
+}
+
+namespace {
+
+// Each setter returns "" on success, else the reason (without the option name).
+using Setter = std::function<std::string(Config&, const std::string&)>;
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+// A value in double quotes keeps its spaces; anything else is trimmed.
+std::string unquote(std::string_view raw) {
+    std::string_view t = trim(raw);
+    if (t.size() >= 2 && t.front() == '"' && t.back() == '"') return std::string(t.substr(1, t.size() - 2));
+    return std::string(t);
+}
+
+std::vector<std::string> split_list(std::string_view value) {
+    std::vector<std::string> items;
+    size_t start = 0;
+    while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        if (comma == std::string_view::npos) comma = value.size();
+        items.emplace_back(trim(value.substr(start, comma - start)));
+        start = comma + 1;
+    }
+    return items;
+}
+
+template <class T>
+bool parse_integer(std::string_view text, T& out) {
+    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
+}
+
+std::string in_quotes(std::string_view v) { return "\"" + std::string(v) + "\""; }
+
+std::string int_in_range(const std::string& v, long min, long max, long& out) {
+    if (!parse_integer(v, out) || out < min || out > max) {
+        return "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+               " (got " + in_quotes(v) + ")";
+    }
+    return "";
+}
+
+bool looks_like_token(std::string_view token) {
+    size_t colon = token.find(':');
+    if (colon == 0 || colon == std::string_view::npos || colon + 1 >= token.size()) return false;
+    for (size_t i = 0; i < colon; ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(token[i]))) return false;
+    }
+    for (char c : token.substr(colon + 1)) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+    }
+    return true;
+}
+
+// Topic levels: no wildcards, no empty level, valid UTF-8 (MQTT requires it).
+std::string check_topic(const std::string& topic, bool allow_slash) {
+    if (topic.empty()) return "must not be empty";
+    if (topic.find_first_of("+#") != std::string::npos) return "must not contain the wildcards + or #";
+    if (topic.find('\0') != std::string::npos || !utf8::is_valid(topic)) return "must be valid UTF-8";
+    if (!allow_slash && topic.find('/') != std::string::npos) return "must not contain /";
+    if (topic.front() == '/' || topic.back() == '/') return "must not start or end with /";
+    if (topic.find("//") != std::string::npos) return "must not contain an empty level (//)";
+    return "";
+}
+
+std::string check_node_id(const std::string& v, mesh::NodeNum& out) {
+    auto num = mesh::parse_node_id(v);
+    if (!num) return "must be a node id like !a1b2c3d4 (got " + in_quotes(v) + ")";
+    if (*num == 0 || *num == mesh::kBroadcast) return "must not be !00000000 or !ffffffff";
+    out = *num;
+    return "";
+}
+
+std::string check_name(const std::string& v, size_t max_bytes) {
+    if (v.empty()) return "must not be empty";
+    if (!utf8::is_valid(v)) return "must be valid UTF-8";
+    if (v.size() > max_bytes) {
+        return "must be at most " + std::to_string(max_bytes) + " bytes (got " +
+               std::to_string(v.size()) + ")";
+    }
+    return "";
+}
+
+std::string read_token_file(const std::string& path, std::string& token) {
+    std::ifstream in(path);
+    if (!in) return "cannot read " + in_quotes(path);
+    std::string line;
+    std::getline(in, line);
+    token = std::string(trim(line));
+    if (token.empty()) return in_quotes(path) + " is empty";
+    if (!looks_like_token(token)) return "the first line of " + in_quotes(path) + " is not a bot token";
+    return "";
+}
+
+std::string set_chat_list(const std::string& v, std::vector<int64_t>& out, bool positive_only) {
+    out.clear();
+    if (v.empty()) return "";
+    for (const auto& item : split_list(v)) {
+        int64_t id = 0;
+        if (!parse_integer(item, id) || id == 0 || (positive_only && id < 0)) {
+            return std::string("must be comma-separated ") +
+                   (positive_only ? "positive integer user ids" : "integer chat ids") + " (got " +
+                   in_quotes(item) + ")";
+        }
+        if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    }
+    return "";
+}
+
+bool is_loopback_host(std::string_view host) {
+    return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+}
+
+std::string check_api_url(const std::string& v, std::string& out) {
+    std::string url = v;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (url.find_first_of(" \t\r\n") != std::string::npos) return "must not contain spaces";
+    std::string_view rest;
+    bool tls = false;
+    if (url.starts_with("https://")) {
+        tls = true;
+        rest = std::string_view(url).substr(8);
+    } else if (url.starts_with("http://")) {
+        rest = std::string_view(url).substr(7);
+    } else {
+        return "must start with https:// (got " + in_quotes(v) + ")";
+    }
+    std::string_view authority = rest.substr(0, rest.find('/'));
+    std::string_view host = authority;
+    if (host.starts_with("[")) {
+        host = host.substr(0, host.find(']') + 1);
+    } else {
+        host = host.substr(0, host.find(':'));
+    }
+    if (host.empty()) return "has no host name";
+    if (!tls && !is_loopback_host(host)) {
+        return "plain http:// is allowed only for a loopback address (127.0.0.1, localhost); use "
+               "https://";
+    }
+    out = url;
+    return "";
+}
+
+std::string set_channel_keys(const std::string& v, Config& c) {
+    c.channel_keys.clear();
+    for (const auto& item : split_list(v)) {
+        size_t eq = item.find('=');
+        if (eq == std::string::npos) {
+            return "each entry must be Name=base64psk (got " + in_quotes(item) + ")";
+        }
+        std::string name(trim(std::string_view(item).substr(0, eq)));
+        std::string b64(trim(std::string_view(item).substr(eq + 1)));
+        if (std::string why = check_topic(name, false); !why.empty()) {
+            return "channel name " + in_quotes(name) + " " + why;
+        }
+        if (name.size() > 11) return "channel name " + in_quotes(name) + " is longer than 11 bytes";
+        for (const auto& existing : c.channel_keys) {
+            if (existing.name == name) return "channel " + in_quotes(name) + " is listed twice";
+        }
+        Bytes psk;
+        if (!b64.empty()) {
+            auto decoded = base64_decode(b64);
+            if (!decoded) return "the key of " + in_quotes(name) + " is not valid base64";
+            psk = *decoded;
+        }
+        auto key = mesh::expand_psk(psk);
+        if (!key) {
+            return "the key of " + in_quotes(name) + " is " + std::to_string(psk.size()) +
+                   " bytes; a PSK must be 0, 1, 16 or 32 bytes";
+        }
+        c.channel_keys.push_back(mesh::make_channel_key(name, *key));
+    }
+    return "";
+}
+
+std::string set_bool(const std::string& v, bool& out) {
+    std::string lower(v);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (lower == "on" || lower == "true" || lower == "yes" || lower == "1") {
+        out = true;
+    } else if (lower == "off" || lower == "false" || lower == "no" || lower == "0") {
+        out = false;
+    } else {
+        return "must be on or off (got " + in_quotes(v) + ")";
+    }
+    return "";
+}
+
+const std::map<std::string, Setter>& setters() {
+    static const std::map<std::string, Setter> table = {
+        {"bot_token",
+         [](Config& c, const std::string& v) -> std::string {
+             if (!looks_like_token(v)) return "does not look like a bot token (<digits>:<letters>)";
+             if (c.bot_token.empty()) c.bot_token = v;  // bot_token_file wins; it is applied first
+             return "";
+         }},
+        {"bot_token_file",
+         [](Config& c, const std::string& v) { return read_token_file(v, c.bot_token); }},
+        {"api_url", [](Config& c, const std::string& v) { return check_api_url(v, c.api_url); }},
+        {"proxy",
+         [](Config& c, const std::string& v) -> std::string {
+             if (v.find_first_of(" \t") != std::string::npos) return "must not contain spaces";
+             c.proxy = v;
+             return "";
+         }},
+        {"chat_ids",
+         [](Config& c, const std::string& v) { return set_chat_list(v, c.chat_ids, false); }},
+        {"admin_ids",
+         [](Config& c, const std::string& v) { return set_chat_list(v, c.admin_ids, true); }},
+        {"topic_root",
+         [](Config& c, const std::string& v) -> std::string {
+             c.topic_roots.clear();
+             for (const auto& root : split_list(v)) {
+                 if (std::string why = check_topic(root, true); !why.empty()) {
+                     return in_quotes(root) + " " + why;
+                 }
+                 if (std::find(c.topic_roots.begin(), c.topic_roots.end(), root) ==
+                     c.topic_roots.end()) {
+                     c.topic_roots.push_back(root);
+                 }
+             }
+             return "";
+         }},
+        {"channel",
+         [](Config& c, const std::string& v) -> std::string {
+             if (std::string why = check_topic(v, false); !why.empty()) return why;
+             if (v.size() > 11) return "must be at most 11 bytes (a Meshtastic channel name)";
+             c.channel = v;
+             return "";
+         }},
+        {"channel_keys", [](Config& c, const std::string& v) { return set_channel_keys(v, c); }},
+        {"node_id",
+         [](Config& c, const std::string& v) {
+             mesh::NodeNum num = 0;
+             std::string why = check_node_id(v, num);
+             if (why.empty()) c.node_id = num;
+             return why;
+         }},
+        {"node_long_name",
+         [](Config& c, const std::string& v) {
+             c.node_long_name = v;
+             return check_name(v, 39);
+         }},
+        {"node_short_name",
+         [](Config& c, const std::string& v) {
+             c.node_short_name = v;
+             return check_name(v, 4);
+         }},
+        {"downlink",
+         [](Config& c, const std::string& v) -> std::string {
+             if (v == "protobuf") {
+                 c.downlink = DownlinkMode::kProtobuf;
+             } else if (v == "json") {
+                 c.downlink = DownlinkMode::kJson;
+             } else {
+                 return "must be protobuf or json (got " + in_quotes(v) + ")";
+             }
+             return "";
+         }},
+        {"gateway_id",
+         [](Config& c, const std::string& v) {
+             mesh::NodeNum num = 0;
+             std::string why = check_node_id(v, num);
+             if (why.empty()) c.gateway_id = num;
+             return why;
+         }},
+        {"hop_limit",
+         [](Config& c, const std::string& v) {
+             long n = 0;
+             std::string why = int_in_range(v, 1, 7, n);
+             c.hop_limit = static_cast<uint32_t>(n);
+             return why;
+         }},
+        {"max_text_bytes",
+         [](Config& c, const std::string& v) {
+             long n = 0;
+             std::string why = int_in_range(v, 1, 228, n);
+             c.max_text_bytes = static_cast<size_t>(n);
+             return why;
+         }},
+        {"mesh_interval",
+         [](Config& c, const std::string& v) {
+             long n = 0;
+             std::string why = int_in_range(v, 0, 3600, n);
+             c.mesh_interval_s = static_cast<int>(n);
+             return why;
+         }},
+        {"chat_to_mesh", [](Config& c, const std::string& v) { return set_bool(v, c.chat_to_mesh); }},
+        {"text_prefix",
+         [](Config& c, const std::string& v) -> std::string {
+             if (!utf8::is_valid(v)) return "must be valid UTF-8";
+             if (v.size() > 64) return "must be at most 64 bytes";
+             c.text_prefix = v;
+             return "";
+         }},
+        {"probe_topic",
+         [](Config& c, const std::string& v) {
+             c.probe_topic = v;
+             return check_topic(v, true);
+         }},
+        {"state_file",
+         [](Config& c, const std::string& v) -> std::string {
+             if (v.empty()) return "must not be empty";
+             std::filesystem::path dir = std::filesystem::absolute(v).parent_path();
+             std::error_code ec;
+             if (!std::filesystem::is_directory(dir, ec)) {
+                 return "directory " + in_quotes(dir.string()) + " does not exist";
+             }
+             c.state_file = v;
+             return "";
+         }},
+        {"config_file", [](Config&, const std::string&) { return std::string(); }},
+        {"language",
+         [](Config& c, const std::string& v) -> std::string {
+             if (v == "en") {
+                 c.language = Language::kEn;
+             } else if (v == "ru") {
+                 c.language = Language::kRu;
+             } else {
+                 return "must be en or ru (got " + in_quotes(v) + ")";
+             }
+             return "";
+         }},
+    };
+    return table;
+}
+
+// Keys in the order they must be applied: the token file before the token (file wins),
+// everything else in table order.
+std::vector<std::string> apply_order(const std::map<std::string, std::string>& values) {
+    std::vector<std::string> keys;
+    if (values.count("bot_token_file")) keys.push_back("bot_token_file");
+    for (const auto& [key, v] : values) {
+        if (key != "bot_token_file") keys.push_back(key);
+    }
+    return keys;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return s;
+}
+
+std::string fail(const std::string& key, const std::string& why) {
+    return "option " + key + ": " + why;
+}
+
+// Checks that involve several options.
+std::string check_combination(Config& c) {
+    if (c.channel_keys.empty()) {
+        c.channel_keys.push_back(mesh::make_channel_key("LongFast", mesh::default_channel_key()));
+    }
+    if (c.bridged_key() == nullptr) {
+        return fail("channel_keys", "has no key for the bridged channel " + in_quotes(c.channel) +
+                                        " (add " + c.channel + "=<base64 psk>)");
+    }
+    if (c.telegram_enabled() && c.chat_ids.empty()) {
+        return fail("chat_ids", "is required when a bot token is set");
+    }
+    if (c.downlink == DownlinkMode::kJson && !c.gateway_id) {
+        return fail("gateway_id", "is required with downlink json (the gateway that transmits)");
+    }
+    if (c.probe_topic.empty()) c.probe_topic = c.topic_roots.front() + "/tgmesh/probe";
+    return "";
+}
+
+}  // namespace
+
+ConfigResult load_config(const Options& plugin_options) {
+    ConfigResult result;
+    std::map<std::string, std::string> values;
+    for (const auto& [key, value] : plugin_options) values[lower(key)] = unquote(value);
+
+    if (auto it = values.find("config_file"); it != values.end()) {
+        const std::string path = it->second;
+        std::ifstream in(path);
+        if (!in) {
+            result.error = fail("config_file", "cannot read " + in_quotes(path));
+            return result;
+        }
+        std::stringstream text;
+        text << in.rdbuf();
+        ConfigFileResult file = parse_config_file(text.str());
+        if (!file.error.empty()) {
+            result.error = fail("config_file", in_quotes(path) + " " + file.error);
+            return result;
+        }
+        for (const auto& [key, value] : file.options) {
+            std::string k = lower(key);
+            if (k == "config_file") {
+                result.warnings.push_back("config_file " + in_quotes(path) +
+                                          ": config_file inside it is ignored");
+                continue;
+            }
+            values[k] = unquote(value);
+        }
+        // A file with a token file takes precedence over a token given in mosquitto.conf.
+    }
+
+    Config config;
+    config.config_file = values.count("config_file") ? values["config_file"] : "";
+    const auto& table = setters();
+    for (const auto& key : apply_order(values)) {
+        auto setter = table.find(key);
+        if (setter == table.end()) {
+            result.warnings.push_back("unknown option " + in_quotes(key) + " ignored");
+            continue;
+        }
+        if (std::string why = setter->second(config, values[key]); !why.empty()) {
+            result.error = fail(key, why);
+            return result;
+        }
+    }
+    if (std::string why = check_combination(config); !why.empty()) {
+        result.error = why;
+        return result;
+    }
+    result.config = std::move(config);
+    return result;
+}
+
+}  // namespace tgmesh::core

@@ -1,0 +1,55 @@
+#include "tgmesh/core/i18n/catalog.h"
+
+namespace tgmesh::core::i18n {
+
+extern const Catalog kEnglish;
+const Catalog kEnglish = {
+    .help =
+        "<b>Mesh bridge</b> · channel <b>{channel}</b>\n"
+        "/send <i>text</i> — broadcast on the mesh channel\n"
+        "  <code>/send Meet at the hut at 6</code>\n"
+        "/send_to_node <i>!id|name text</i> — direct message to one node\n"
+        "  <code>/send_to_node !a1b2c3d4 are you there?</code>\n"
+        "/nodes — nodes heard recently\n"
+        "/probe — (admins) check that the bridge publishes to the broker\n"
+        "Plain messages in this chat go to the mesh channel when chat-to-mesh is on.",
+    .start_group =
+        "In groups I only see plain messages when privacy mode is off (BotFather → "
+        "/setprivacy → Disable, then remove and re-add me) or when I am an admin. "
+        "Commands always work.",
+    .sent_broadcast = "📡 Sent to {channel}",
+    .sent_dm = "📨 Sent to {node}",
+    .sent_parts = " in {n} parts",
+    .queued_behind = " (queued behind {n})",
+    .dm_legacy_note =
+        "\nNote: sent with the channel key; nodes on firmware 2.7.14 or newer refuse such DMs.",
+    .usage_send = "Usage: <code>/send your text</code>",
+    .usage_send_to_node =
+        "Usage: <code>/send_to_node !a1b2c3d4 your text</code> (or a node's short or long name)",
+    .too_long =
+        "✋ Too long for the mesh: {len} bytes. At most {max} bytes fit ({parts} parts of "
+        "{part_bytes} bytes).",
+    .queue_full = "✋ The mesh queue is full ({n} waiting). Try again in a minute.",
+    .empty_text = "✋ Nothing to send.",
+    .node_not_found =
+        "No known node matches “{query}”. /nodes lists known nodes; an id like "
+        "<code>!a1b2c3d4</code> always works.",
+    .node_ambiguous = "“{query}” matches several nodes: {list}. Use the !id.",
+    .admins_only = "✋ Only bridge admins may use this command.",
+    .probe_published = "✅ Probe published on <code>{topic}</code> {ms} ms after the command.",
+    .probe_failed = "❌ The broker refused the probe on <code>{topic}</code>.",
+    .nodes_header = "<b>Nodes heard</b> ({n}):",
+    .nodes_empty = "No nodes heard yet.",
+    .nodes_more = "…and {n} more.",
+    .dm_marker = "✉️ DM",
+    .hops_direct = "direct",
+    .hops_count = "{n} hops",
+    .via = "via {gateway}",
+    .seconds_ago = "{n} s ago",
+    .minutes_ago = "{n} min ago",
+    .hours_ago = "{n} h ago",
+    .days_ago = "{n} d ago",
+    .unknown_command = "Unknown command. /help lists what I can do.",
+};
+
+}  // namespace tgmesh::core::i18n

@@ -1,0 +1,178 @@
+#include "tgmesh/core/mesh_ingest.h"
+
+#include "tgmesh/mesh/json_uplink.h"
+#include "tgmesh/mesh/payloads.h"
+#include "tgmesh/mesh/portnum.h"
+#include "tgmesh/mesh/topic.h"
+
+namespace tgmesh::core {
+
+namespace {
+constexpr size_t kMaxGatewaysRemembered = 1000;
+
+bool is_pki(const mesh::Envelope& env, std::string_view topic_channel) {
+    return env.channel_id == "PKI" || topic_channel == "PKI" || env.packet.pki_encrypted;
+}
+}  // namespace
+
+IngestResult MeshIngest::ingest(std::string_view topic, BytesView payload) {
+    ++stats_.uplinks;
+    auto match = mesh::match_mesh_topic(topic, config_.topic_roots);
+    if (!match) return {};
+    switch (match->kind) {
+        case mesh::TopicKind::kEnvelope:
+            return ingest_envelope(match->channel, payload);
+        case mesh::TopicKind::kJson:
+            return ingest_json(match->channel, payload);
+        case mesh::TopicKind::kMap:
+            return ingest_map(payload);
+    }
+    return {};
+}
+
+bool MeshIngest::admit(mesh::NodeNum from, uint32_t id, const Reception& reception,
+                       IngestResult& result) {
+    if (from == downlinks_.node()) {
+        stats_.drop(Drop::kOwnPacket);
+        return false;
+    }
+    if (!reception.gateway.empty() && !gateways_seen_.count(reception.gateway) &&
+        gateways_seen_.size() < kMaxGatewaysRemembered) {
+        gateways_seen_.insert(reception.gateway);
+        result.new_gateway = true;
+    }
+    // Every copy updates the per-gateway reception; only the first is handled further.
+    nodes_.heard(from, reception);
+    if (id != 0 && !dedup_.first_sighting(from, id, clock_.now_ms())) {
+        stats_.drop(Drop::kDuplicate);
+        return false;
+    }
+    return true;
+}
+
+void MeshIngest::apply_payload(mesh::NodeNum from, const mesh::Data& data) {
+    const int64_t now = clock_.unix_seconds();
+    switch (data.portnum) {
+        case mesh::port::kNodeInfo:
+            if (auto user = mesh::decode_user(data.payload)) nodes_.apply_user(from, *user);
+            break;
+        case mesh::port::kPosition:
+            if (auto pos = mesh::decode_position(data.payload)) nodes_.apply_position(from, *pos, now);
+            break;
+        case mesh::port::kTelemetry:
+            if (auto m = mesh::decode_device_metrics(data.payload)) nodes_.apply_metrics(from, *m);
+            break;
+        default:
+            break;
+    }
+}
+
+std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::NodeNum to,
+                                                  uint32_t id, std::string_view channel,
+                                                  std::string text, const Reception& reception) {
+    if (channel != config_.channel) {
+        stats_.drop(Drop::kOtherChannel);
+        return std::nullopt;
+    }
+    const bool direct = (to == downlinks_.node());
+    if (to != mesh::kBroadcast && !direct) {
+        stats_.drop(Drop::kDmNotForUs);
+        return std::nullopt;
+    }
+    if (config_.downlink == DownlinkMode::kJson && downlinks_.is_gateway_echo(from, text)) {
+        stats_.drop(Drop::kGatewayEcho);
+        return std::nullopt;
+    }
+    MeshText t;
+    t.from = from;
+    t.to = to;
+    t.packet_id = id;
+    t.direct = direct;
+    t.channel = std::string(channel);
+    t.text = std::move(text);
+    t.reception = reception;
+    return t;
+}
+
+IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesView payload) {
+    IngestResult result;
+    auto env = mesh::decode_envelope(payload);
+    if (!env) {
+        stats_.drop(Drop::kMalformedEnvelope);
+        return result;
+    }
+    const mesh::Packet& p = env->packet;
+    if (env->gateway_id == mesh::format_node_id(downlinks_.node())) {
+        stats_.drop(Drop::kOwnPacket);
+        return result;
+    }
+    Reception reception{env->gateway_id, p.hops_away(), p.rx_snr, p.rx_rssi, clock_.unix_seconds()};
+    if (!admit(p.from, p.id, reception, result)) return result;
+
+    std::optional<mesh::Data> data;
+    std::string channel = env->channel_id.empty() ? std::string(topic_channel) : env->channel_id;
+    if (p.decoded) {
+        data = p.decoded;
+    } else if (is_pki(*env, topic_channel)) {
+        // Encrypted for the destination's key; a third party cannot read it.
+        stats_.drop(Drop::kPkiNotForUs);
+        return result;
+    } else if (auto opened = keys_.open(p)) {
+        data = std::move(opened->data);
+        channel = opened->key->name;
+    } else {
+        stats_.drop(Drop::kUndecryptable);
+        return result;
+    }
+    ++stats_.decoded;
+    apply_payload(p.from, *data);
+    if (data->portnum == mesh::port::kTextMessage) {
+        result.text = text_for_chat(p.from, p.to, p.id, channel, data->payload, reception);
+    }
+    return result;
+}
+
+IngestResult MeshIngest::ingest_json(std::string_view topic_channel, BytesView payload) {
+    IngestResult result;
+    auto up = mesh::parse_json_uplink(payload);
+    if (!up) {
+        stats_.drop(Drop::kMalformedEnvelope);
+        return result;
+    }
+    if (up->type == "sendtext") return result;  // a downlink for gateways, not an uplink
+    if (up->sender == mesh::format_node_id(downlinks_.node())) {
+        stats_.drop(Drop::kOwnPacket);
+        return result;
+    }
+    downlinks_.learn_channel_index(topic_channel, up->channel_index);
+    std::optional<int> hops = up->hops_away;
+    Reception reception{up->sender, hops, up->snr, up->rssi, clock_.unix_seconds()};
+    if (!admit(up->from, up->id, reception, result)) return result;
+    ++stats_.decoded;
+    if (up->user) nodes_.apply_user(up->from, *up->user);
+    if (up->position) nodes_.apply_position(up->from, *up->position, clock_.unix_seconds());
+    if (up->device_metrics) nodes_.apply_metrics(up->from, *up->device_metrics);
+    if (up->text) {
+        result.text = text_for_chat(up->from, up->to, up->id, topic_channel, *up->text, reception);
+    }
+    return result;
+}
+
+IngestResult MeshIngest::ingest_map(BytesView payload) {
+    IngestResult result;
+    auto env = mesh::decode_envelope(payload);
+    if (!env || !env->packet.decoded || env->packet.decoded->portnum != mesh::port::kMapReport) {
+        stats_.drop(Drop::kMalformedEnvelope);
+        return result;
+    }
+    const mesh::Packet& p = env->packet;
+    Reception reception{env->gateway_id, p.hops_away(), p.rx_snr, p.rx_rssi, clock_.unix_seconds()};
+    if (!admit(p.from, p.id, reception, result)) return result;
+    ++stats_.decoded;
+    if (auto report = mesh::decode_map_report(p.decoded->payload)) {
+        nodes_.apply_map_report(p.from, *report, clock_.unix_seconds());
+    }
+    return result;
+}
+
+}  // namespace tgmesh::core

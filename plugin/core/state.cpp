@@ -1,0 +1,98 @@
+#include "tgmesh/core/state.h"
+
+#include "tgmesh/util/base64.h"
+
+namespace tgmesh::core {
+
+namespace {
+constexpr int kVersion = 1;
+
+json::Ptr mesh_queue_json(const std::vector<Outgoing>& queue) {
+    auto array = json::make_array();
+    for (const auto& m : queue) {
+        auto o = json::make_object();
+        json::add_string(o.get(), "topic", m.topic);
+        json::add_string(o.get(), "payload", base64_encode(m.payload));
+        if (!m.client_id.empty()) json::add_string(o.get(), "client_id", m.client_id);
+        json::append(array.get(), std::move(o));
+    }
+    return array;
+}
+
+json::Ptr chat_queue_json(const std::vector<telegram::OutboundMessage>& queue) {
+    auto array = json::make_array();
+    for (const auto& m : queue) {
+        auto o = json::make_object();
+        json::add_int(o.get(), "chat_id", m.chat_id);
+        json::add_string(o.get(), "html", m.html);
+        if (m.options.reply_to_message_id) {
+            json::add_int(o.get(), "reply_to", *m.options.reply_to_message_id);
+        }
+        if (m.options.message_thread_id) json::add_int(o.get(), "thread_id", *m.options.message_thread_id);
+        json::append(array.get(), std::move(o));
+    }
+    return array;
+}
+}  // namespace
+
+std::string serialize_state(const PersistentState& state, const NodeRegistry& nodes) {
+    auto root = json::make_object();
+    cJSON* o = root.get();
+    json::add_int(o, "version", kVersion);
+    if (state.node_id) json::add_string(o, "node_id", mesh::format_node_id(*state.node_id));
+    json::add_int(o, "packet_counter", state.packet_counter);
+    json::add_int(o, "telegram_offset", state.telegram_offset);
+    json::add_item(o, "mesh_queue", mesh_queue_json(state.mesh_queue));
+    json::add_item(o, "chat_queue", chat_queue_json(state.chat_queue));
+    json::add_item(o, "nodes", nodes.to_json());
+    return json::print(o);
+}
+
+bool parse_state(const std::string& text, PersistentState& state, NodeRegistry& nodes,
+                 std::string& error) {
+    auto root = json::parse(text);
+    if (!cJSON_IsObject(root.get())) {
+        error = "not a JSON object";
+        return false;
+    }
+    const cJSON* o = root.get();
+    auto version = json::get_int(o, "version");
+    if (!version || *version != kVersion) {
+        error = "unknown state version";
+        return false;
+    }
+    PersistentState s;
+    if (auto id = json::get_string(o, "node_id")) s.node_id = mesh::parse_node_id(*id);
+    s.packet_counter = static_cast<uint32_t>(json::get_int(o, "packet_counter", 0, UINT32_MAX).value_or(0));
+    s.telegram_offset = json::get_int(o, "telegram_offset").value_or(0);
+    const cJSON* item = nullptr;
+    const cJSON* mesh_queue = json::member(o, "mesh_queue");
+    if (cJSON_IsArray(mesh_queue)) {
+        cJSON_ArrayForEach(item, mesh_queue) {
+            auto topic = json::get_string(item, "topic");
+            auto payload = json::get_string(item, "payload");
+            auto raw = payload ? base64_decode(*payload) : std::nullopt;
+            if (!topic || !raw) continue;
+            s.mesh_queue.push_back({*topic, *raw, json::get_string(item, "client_id").value_or(""), 0});
+        }
+    }
+    const cJSON* chat_queue = json::member(o, "chat_queue");
+    if (cJSON_IsArray(chat_queue)) {
+        cJSON_ArrayForEach(item, chat_queue) {
+            auto chat = json::get_int(item, "chat_id");
+            auto html = json::get_string(item, "html");
+            if (!chat || !html) continue;
+            telegram::OutboundMessage m;
+            m.chat_id = *chat;
+            m.html = *html;
+            m.options.reply_to_message_id = json::get_int(item, "reply_to");
+            m.options.message_thread_id = json::get_int(item, "thread_id");
+            s.chat_queue.push_back(std::move(m));
+        }
+    }
+    nodes.load_json(json::member(o, "nodes"));
+    state = std::move(s);
+    return true;
+}
+
+}  // namespace tgmesh::core

@@ -1,0 +1,52 @@
+#pragma once
+// Glue between protobuf-c structs and tgmesh's byte strings. Private to plugin/mesh.
+#include <protobuf-c/protobuf-c.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "meshtastic.pb-c.h"
+#include "tgmesh/util/bytes.h"
+
+namespace tgmesh::mesh::pb {
+
+// Owns a message returned by protobuf_c_message_unpack.
+struct MessageDeleter {
+    void operator()(void* message) const {
+        protobuf_c_message_free_unpacked(static_cast<ProtobufCMessage*>(message), nullptr);
+    }
+};
+template <class T>
+using Unpacked = std::unique_ptr<T, MessageDeleter>;
+
+template <class T>
+Unpacked<T> unpack(const ProtobufCMessageDescriptor& descriptor, BytesView bytes) {
+    return Unpacked<T>(reinterpret_cast<T*>(
+        protobuf_c_message_unpack(&descriptor, nullptr, bytes.size(), byte_ptr(bytes))));
+}
+
+inline Bytes pack(const ProtobufCMessage* message) {
+    Bytes out(protobuf_c_message_get_packed_size(message), '\0');
+    protobuf_c_message_pack(message, reinterpret_cast<uint8_t*>(out.data()));
+    return out;
+}
+
+inline Bytes to_bytes(const ProtobufCBinaryData& data) {
+    return Bytes(reinterpret_cast<const char*>(data.data), data.len);
+}
+
+// A view of bytes for packing; protobuf-c takes a non-const pointer but does not write.
+inline ProtobufCBinaryData binary_view(BytesView bytes) {
+    return ProtobufCBinaryData{bytes.size(),
+                               const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(bytes.data()))};
+}
+
+inline std::string to_string(const char* text) { return text ? std::string(text) : std::string(); }
+
+template <class T>
+std::optional<T> opt(protobuf_c_boolean has, T value) {
+    return has ? std::optional<T>(value) : std::nullopt;
+}
+
+}  // namespace tgmesh::mesh::pb

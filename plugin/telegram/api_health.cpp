@@ -1,0 +1,53 @@
+#include "tgmesh/telegram/api_health.h"
+
+namespace tgmesh::telegram {
+
+namespace {
+std::string explain(std::string_view method, const ApiResult& r, const std::string& error) {
+    std::string what = "Telegram " + std::string(method) + " failed: ";
+    switch (r.outcome) {
+        case Outcome::kConflict:
+            return what +
+                   "409 Conflict (another process polls this bot token, or a webhook is set). "
+                   "Stop the other bot instance, or call deleteWebhook for this bot.";
+        case Outcome::kUnauthorized:
+            return what + "401 Unauthorized: the bot token was rejected; check bot_token / "
+                          "bot_token_file.";
+        default:
+            break;
+    }
+    if (r.http_status == 0) return what + (error.empty() ? "no response" : error);
+    what += "HTTP " + std::to_string(r.http_status);
+    if (!r.description.empty()) what += " " + r.description;
+    return what;
+}
+}  // namespace
+
+Millis ApiHealth::on_failure(std::string_view method, const ApiResult& result,
+                             const std::string& error) {
+    Millis delay = backoff_.fail();
+    if (result.outcome == Outcome::kRetryAfter) {
+        delay = static_cast<Millis>(result.retry_after_s) * kSecond;
+    }
+    // One line per episode, plus one whenever the kind of failure changes.
+    if (failures_ == 0 || result.outcome != last_outcome_) {
+        log_.log(core::LogLevel::kWarning,
+                 explain(method, result, error) + "; retrying in " +
+                     std::to_string(delay / kSecond) + " s (further failures are not logged)");
+    }
+    ++failures_;
+    last_outcome_ = result.outcome;
+    return delay;
+}
+
+void ApiHealth::on_success() {
+    if (failures_ > 0) {
+        log_.log(core::LogLevel::kNotice,
+                 "Telegram reachable again after " + std::to_string(failures_) + " failed requests");
+    }
+    failures_ = 0;
+    last_outcome_ = Outcome::kOk;
+    backoff_.reset();
+}
+
+}  // namespace tgmesh::telegram

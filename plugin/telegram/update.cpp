@@ -1,0 +1,93 @@
+#include "tgmesh/telegram/update.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace tgmesh::telegram {
+
+std::string IncomingMessage::display_name() const {
+    std::string name = first_name;
+    if (!last_name.empty()) name += (name.empty() ? "" : " ") + last_name;
+    if (name.empty() && !username.empty()) name = "@" + username;
+    if (name.empty()) name = std::to_string(user_id);
+    return name;
+}
+
+namespace {
+
+std::optional<IncomingMessage> parse_message(const cJSON* msg) {
+    auto message_id = json::get_int(msg, "message_id");
+    const cJSON* chat = json::member(msg, "chat");
+    auto chat_id = json::get_int(chat, "id");
+    if (!message_id || !chat_id) return std::nullopt;
+    IncomingMessage m;
+    m.message_id = *message_id;
+    m.chat_id = *chat_id;
+    m.chat_type = json::get_string(chat, "type").value_or("");
+    if (json::get_bool(msg, "is_topic_message").value_or(false)) {
+        m.thread_id = json::get_int(msg, "message_thread_id");
+    }
+    const cJSON* from = json::member(msg, "from");
+    m.user_id = json::get_int(from, "id").value_or(0);
+    m.from_bot = json::get_bool(from, "is_bot").value_or(false);
+    m.first_name = json::get_string(from, "first_name").value_or("");
+    m.last_name = json::get_string(from, "last_name").value_or("");
+    m.username = json::get_string(from, "username").value_or("");
+    auto text = json::get_string(msg, "text");
+    if (!text) text = json::get_string(msg, "caption");
+    if (!text) return std::nullopt;
+    m.text = *text;
+    const cJSON* reply = json::member(msg, "reply_to_message");
+    if (auto reply_id = json::get_int(reply, "message_id")) m.reply_to_message_id = reply_id;
+    return m;
+}
+
+}  // namespace
+
+std::vector<Update> parse_updates(const cJSON* result) {
+    std::vector<Update> updates;
+    if (!cJSON_IsArray(result)) return updates;
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, result) {
+        auto id = json::get_int(item, "update_id");
+        if (!id) continue;
+        Update u;
+        u.update_id = *id;
+        if (const cJSON* msg = json::member(item, "message")) u.message = parse_message(msg);
+        updates.push_back(std::move(u));
+    }
+    return updates;
+}
+
+std::optional<Command> parse_command(const std::string& text, const std::string& bot_username) {
+    if (text.size() < 2 || text[0] != '/') return std::nullopt;
+    size_t end = text.find_first_of(" \t\n");
+    std::string head = text.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+    std::string target;
+    if (size_t at = head.find('@'); at != std::string::npos) {
+        target = head.substr(at + 1);
+        head.resize(at);
+    }
+    if (head.empty()) return std::nullopt;
+    auto lower = [](std::string s) {
+        std::transform(s.begin(), s.end(), s.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return s;
+    };
+    if (!target.empty() && !bot_username.empty() && lower(target) != lower(bot_username)) {
+        return std::nullopt;
+    }
+    Command cmd;
+    cmd.name = lower(head);
+    cmd.addressed = !target.empty();
+    if (end != std::string::npos) {
+        size_t start = text.find_first_not_of(" \t\n", end);
+        if (start != std::string::npos) cmd.args = text.substr(start);
+        while (!cmd.args.empty() && std::isspace(static_cast<unsigned char>(cmd.args.back()))) {
+            cmd.args.pop_back();
+        }
+    }
+    return cmd;
+}
+
+}  // namespace tgmesh::telegram

@@ -1,0 +1,104 @@
+#pragma once
+// Helpers shared by the unit tests: CMocka in C++, vectors, and fakes of the core's ports.
+#include <deque>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tgmesh/core/ports.h"
+#include "tgmesh/util/bytes.h"
+#include "tgmesh/util/json.h"
+
+// CMocka last: it defines macros (fail, ...) that clash with the standard library.
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+extern "C" {
+#include <cmocka.h>
+}
+
+namespace test {
+
+// tests/vectors/<name> parsed; fails the test if missing or malformed.
+tgmesh::json::Ptr load_vectors(const char* name);
+tgmesh::Bytes hex(const std::string& text);
+
+class FakeClock : public tgmesh::Clock {
+public:
+    tgmesh::Millis now = 1'000'000;
+    int64_t unix_now = 1'760'000'000;
+    tgmesh::Millis now_ms() const override { return now; }
+    int64_t unix_seconds() const override { return unix_now; }
+    void advance(tgmesh::Millis ms) {
+        now += ms;
+        unix_now += ms / 1000;
+    }
+};
+
+class FakePublisher : public tgmesh::core::Publisher {
+public:
+    std::vector<tgmesh::core::Outgoing> published;
+    void publish(tgmesh::core::Outgoing message) override { published.push_back(std::move(message)); }
+};
+
+class FakeLogger : public tgmesh::core::Logger {
+public:
+    std::vector<std::string> lines;
+    void log(tgmesh::core::LogLevel, std::string line) override { lines.push_back(std::move(line)); }
+    bool contains(const std::string& needle) const;
+};
+
+// Requests wait until the test answers them.
+class FakeHttp : public tgmesh::core::HttpClient {
+public:
+    struct Pending {
+        tgmesh::core::HttpRequest request;
+        std::function<void(tgmesh::core::HttpResponse)> done;
+        // The Bot API method: the last path segment of the URL.
+        std::string method() const;
+    };
+    std::deque<Pending> pending;
+    int cancelled = 0;
+
+    void post(tgmesh::core::HttpRequest request,
+              std::function<void(tgmesh::core::HttpResponse)> done) override {
+        pending.push_back({std::move(request), std::move(done)});
+    }
+    void cancel_all() override {
+        cancelled += static_cast<int>(pending.size());
+        pending.clear();
+    }
+    // Removes and returns the oldest pending request for `method`; fails the test if none.
+    Pending take(const std::string& method);
+    bool has(const std::string& method) const;
+    static void reply(Pending& p, long status, const std::string& body);
+};
+
+class FakeStore : public tgmesh::core::StateStore {
+public:
+    std::optional<std::string> text;
+    std::string load_error;
+    bool fail_saves = false;
+    int saves = 0;
+    int moved_aside = 0;
+    Loaded load() override { return {load_error.empty() ? text : std::nullopt, load_error}; }
+    bool save(const std::string& t, std::string& error) override {
+        if (fail_saves) {
+            error = "disk full";
+            return false;
+        }
+        ++saves;
+        text = t;
+        return true;
+    }
+    std::string move_aside() override {
+        ++moved_aside;
+        text.reset();
+        load_error.clear();
+        return "state.json.corrupt";
+    }
+};
+
+}  // namespace test
