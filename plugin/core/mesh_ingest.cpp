@@ -1,5 +1,8 @@
 #include "tgmesh/core/mesh_ingest.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "tgmesh/mesh/json_uplink.h"
 #include "tgmesh/mesh/payloads.h"
 #include "tgmesh/mesh/portnum.h"
@@ -77,6 +80,10 @@ std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::Node
     const bool direct = (to == downlinks_.node());
     if (to != mesh::kBroadcast && !direct) {
         stats_.drop(Drop::kDmNotForUs);
+        return std::nullopt;
+    }
+    if (std::all_of(text.begin(), text.end(), [](char c) { return c == '\0' || std::isspace(static_cast<unsigned char>(c)); })) {
+        stats_.drop(Drop::kEmptyText);
         return std::nullopt;
     }
     if (config_.downlink == DownlinkMode::kJson && downlinks_.is_gateway_echo(from, text)) {

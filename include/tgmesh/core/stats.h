@@ -14,6 +14,7 @@ enum class Drop {
     kOwnPacket,          // from the bridge's own node id
     kOtherChannel,       // a text on a channel that is not bridged
     kDmNotForUs,         // a channel-key DM between two other nodes
+    kEmptyText,          // a text with nothing to show
     kGatewayEcho,        // json mode: the gateway's re-uplink of our sendtext
     kInboundQueueFull,   // broker thread could not hand the uplink over
     kTelegramQueueFull,  // too many chat messages waiting
@@ -25,7 +26,7 @@ enum class Drop {
 constexpr std::string_view drop_name(Drop d) {
     constexpr std::array<std::string_view, static_cast<size_t>(Drop::kCount)> names = {
         "malformed",       "undecryptable",      "pki_not_for_us", "duplicate",
-        "own_packet",      "other_channel",      "dm_not_for_us",  "gateway_echo",
+        "own_packet",      "other_channel",      "dm_not_for_us",  "empty_text",     "gateway_echo",
         "inbound_queue_full", "telegram_queue_full", "telegram_rejected", "mesh_queue_full"};
     return names[static_cast<size_t>(d)];
 }

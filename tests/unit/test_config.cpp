@@ -1,0 +1,535 @@
+// tgmesh::core::load_config and parse_config_file: defaults, validation of every option (each
+// error names its option), quoting, precedence and the optional config_file.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "tgmesh/core/config.h"
+#include "tgmesh/mesh/channel_key.h"
+#include "test_support.h"
+
+using tgmesh::core::Config;
+using tgmesh::core::ConfigResult;
+using tgmesh::core::DownlinkMode;
+using tgmesh::core::Language;
+using tgmesh::core::load_config;
+using tgmesh::core::Options;
+using tgmesh::core::parse_config_file;
+
+namespace {
+
+const char* kToken = "123456789:AAHsecretTokenText_-x";
+const char* kTokenSecret = "AAHsecretTokenText_-x";
+
+// A file under /tmp that is removed when the test ends.
+class TempFile {
+public:
+    explicit TempFile(const std::string& content) {
+        char name[] = "/tmp/tgmesh-test-XXXXXX";
+        int fd = mkstemp(name);
+        if (fd < 0) fail_msg("mkstemp failed");
+        path_ = name;
+        size_t written = 0;
+        while (written < content.size()) {
+            ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+            if (n <= 0) fail_msg("write to %s failed", name);
+            written += static_cast<size_t>(n);
+        }
+        ::close(fd);
+    }
+    ~TempFile() { ::unlink(path_.c_str()); }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+    return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool contains(const std::string& s, const std::string& needle) {
+    return s.find(needle) != std::string::npos;
+}
+
+// Loads `options`; fails the test unless it succeeds.
+Config load_ok(const Options& options) {
+    ConfigResult r = load_config(options);
+    if (!r.config) fail_msg("expected a config, got error: %s", r.error.c_str());
+    return *r.config;
+}
+
+// Fails the test unless `r` is a refusal with "option <key>: ...".
+std::string check_error(const ConfigResult& r, const std::string& key) {
+    if (r.config) fail_msg("expected an error naming %s, got a config", key.c_str());
+    if (!starts_with(r.error, "option " + key + ":")) {
+        fail_msg("expected an error starting with 'option %s:', got: %s", key.c_str(),
+                 r.error.c_str());
+    }
+    return r.error;
+}
+
+// Loads `options`; fails the test unless it is refused with "option <key>: ...".
+std::string load_error(const Options& options, const std::string& key) {
+    return check_error(load_config(options), key);
+}
+
+// ---- defaults ---------------------------------------------------------------------------
+
+void defaults_without_options(void**) {
+    Config c = load_ok({});
+    assert_int_equal(c.topic_roots.size(), 1);
+    assert_string_equal(c.topic_roots[0].c_str(), "msh/US");
+    assert_string_equal(c.channel.c_str(), "LongFast");
+    assert_int_equal(c.hop_limit, 3);
+    assert_int_equal(c.max_text_bytes, 200);
+    assert_int_equal(c.mesh_interval_s, 3);
+    assert_true(c.chat_to_mesh);
+    assert_string_equal(c.text_prefix.c_str(), "{name}: ");
+    assert_string_equal(c.probe_topic.c_str(), "msh/US/tgmesh/probe");
+    assert_true(c.language == Language::kEn);
+    assert_true(c.downlink == DownlinkMode::kProtobuf);
+    assert_string_equal(c.api_url.c_str(), "https://api.telegram.org");
+    assert_string_equal(c.node_long_name.c_str(), "Telegram");
+    assert_string_equal(c.node_short_name.c_str(), "TG");
+    assert_false(c.node_id.has_value());
+    assert_false(c.gateway_id.has_value());
+    assert_false(c.telegram_enabled());
+}
+
+void default_channel_key_is_expanded_longfast_key_with_hash_8(void**) {
+    Config c = load_ok({});
+    const tgmesh::mesh::ChannelKey* key = c.bridged_key();
+    assert_non_null(key);
+    assert_string_equal(key->name.c_str(), "LongFast");
+    assert_true(key->key == test::hex("d4f1bb3a20290759f0bcffabcf4e6901"));
+    assert_int_equal(key->hash, 8);
+}
+
+void probe_topic_defaults_to_first_root(void**) {
+    Config c = load_ok({{"topic_root", "msh/EU_868,msh/US"}});
+    assert_string_equal(c.probe_topic.c_str(), "msh/EU_868/tgmesh/probe");
+}
+
+// ---- values that are refused, each naming its option --------------------------------------
+
+void unknown_downlink_mode_is_refused(void**) {
+    load_error({{"downlink", "mqtt"}}, "downlink");
+}
+
+void malformed_node_ids_are_refused(void**) {
+    load_error({{"node_id", "!xyz"}}, "node_id");
+    load_error({{"node_id", "7b000001"}}, "node_id");
+    load_error({{"node_id", "!00000000"}}, "node_id");
+    load_error({{"node_id", "!ffffffff"}}, "node_id");
+    load_error({{"node_id", "!7b0000011"}}, "node_id");
+}
+
+void valid_node_id_is_parsed(void**) {
+    Config c = load_ok({{"node_id", "!7B000001"}});
+    assert_true(c.node_id.has_value());
+    assert_int_equal(*c.node_id, 0x7b000001u);
+}
+
+void non_integer_chat_ids_are_refused(void**) {
+    load_error({{"chat_ids", "abc"}}, "chat_ids");
+    load_error({{"chat_ids", "1.5"}}, "chat_ids");
+    load_error({{"chat_ids", "12,x"}}, "chat_ids");
+}
+
+void negative_admin_ids_are_refused(void**) {
+    load_error({{"admin_ids", "-5"}}, "admin_ids");
+    load_error({{"admin_ids", "5, -6"}}, "admin_ids");
+}
+
+void invalid_base64_key_is_refused(void**) {
+    load_error({{"channel_keys", "LongFast=###"}}, "channel_keys");
+    load_error({{"channel_keys", "LongFast=AQ="}}, "channel_keys");
+}
+
+void key_of_wrong_length_is_refused(void**) {
+    // "AAAA" decodes to 3 bytes; 28 characters with one '=' decode to 20 bytes.
+    std::string err = load_error({{"channel_keys", "LongFast=AAAA"}}, "channel_keys");
+    assert_true(contains(err, "3 bytes"));
+    err = load_error({{"channel_keys", "LongFast=AAAAAAAAAAAAAAAAAAAAAAAAAAA="}}, "channel_keys");
+    assert_true(contains(err, "20 bytes"));
+}
+
+void channel_keys_entry_without_equals_is_refused(void**) {
+    load_error({{"channel_keys", "LongFast"}}, "channel_keys");
+    load_error({{"channel_keys", "LongFast=AQ==,Other"}}, "channel_keys");
+}
+
+void duplicate_channel_in_channel_keys_is_refused(void**) {
+    load_error({{"channel_keys", "LongFast=AQ==,LongFast=Ag=="}}, "channel_keys");
+}
+
+void hop_limit_out_of_range_or_not_a_number_is_refused(void**) {
+    load_error({{"hop_limit", "0"}}, "hop_limit");
+    load_error({{"hop_limit", "8"}}, "hop_limit");
+    load_error({{"hop_limit", "x"}}, "hop_limit");
+    assert_int_equal(load_ok({{"hop_limit", "7"}}).hop_limit, 7);
+    assert_int_equal(load_ok({{"hop_limit", "1"}}).hop_limit, 1);
+}
+
+void max_text_bytes_out_of_range_is_refused(void**) {
+    load_error({{"max_text_bytes", "0"}}, "max_text_bytes");
+    load_error({{"max_text_bytes", "229"}}, "max_text_bytes");
+    assert_int_equal(load_ok({{"max_text_bytes", "228"}}).max_text_bytes, 228);
+}
+
+void negative_mesh_interval_is_refused(void**) {
+    load_error({{"mesh_interval", "-1"}}, "mesh_interval");
+    assert_int_equal(load_ok({{"mesh_interval", "0"}}).mesh_interval_s, 0);
+}
+
+void chat_to_mesh_must_be_on_or_off(void**) {
+    load_error({{"chat_to_mesh", "maybe"}}, "chat_to_mesh");
+    assert_false(load_ok({{"chat_to_mesh", "off"}}).chat_to_mesh);
+    assert_true(load_ok({{"chat_to_mesh", "on"}}).chat_to_mesh);
+}
+
+void topic_root_with_wildcards_or_empty_levels_is_refused(void**) {
+    load_error({{"topic_root", "msh/#"}}, "topic_root");
+    load_error({{"topic_root", "msh/+/x"}}, "topic_root");
+    load_error({{"topic_root", "msh/US/"}}, "topic_root");
+    load_error({{"topic_root", "msh//US"}}, "topic_root");
+    load_error({{"topic_root", "msh/US,"}}, "topic_root");
+}
+
+void channel_without_key_names_channel_keys(void**) {
+    load_error({{"channel", "Private"}}, "channel_keys");
+    load_error({{"channel", "Private"}, {"channel_keys", "LongFast=AQ=="}}, "channel_keys");
+}
+
+void unreadable_bot_token_file_is_refused(void**) {
+    load_error({{"bot_token_file", "/nonexistent-tgmesh-dir/token"}, {"chat_ids", "-100"}},
+               "bot_token_file");
+}
+
+void malformed_bot_token_is_refused_without_echoing_it(void**) {
+    const std::string bad = "123456789-AAHsecretTokenText";
+    std::string err = load_error({{"bot_token", bad}, {"chat_ids", "-100"}}, "bot_token");
+    assert_false(contains(err, bad));
+    assert_false(contains(err, "AAHsecretTokenText"));
+}
+
+void malformed_token_in_token_file_is_not_echoed(void**) {
+    ConfigResult r;
+    {
+        TempFile file("123456789 AAHsecretTokenText\n");
+        r = load_config({{"bot_token_file", file.path()}, {"chat_ids", "-100"}});
+    }
+    std::string err = check_error(r, "bot_token_file");
+    assert_false(contains(err, "AAHsecretTokenText"));
+}
+
+void token_without_chat_ids_names_chat_ids(void**) {
+    load_error({{"bot_token", kToken}}, "chat_ids");
+}
+
+void json_downlink_without_gateway_id_names_gateway_id(void**) {
+    load_error({{"downlink", "json"}}, "gateway_id");
+    Config c = load_ok({{"downlink", "json"}, {"gateway_id", "!a1b2c3d4"}});
+    assert_true(c.downlink == DownlinkMode::kJson);
+    assert_int_equal(*c.gateway_id, 0xa1b2c3d4u);
+}
+
+void api_url_plain_http_to_remote_host_is_refused(void**) {
+    load_error({{"api_url", "http://api.telegram.org"}}, "api_url");
+    load_error({{"api_url", "http://10.0.0.5:8081"}}, "api_url");
+    load_error({{"api_url", "ftp://api.telegram.org"}}, "api_url");
+}
+
+// A host name that merely starts with "127." is not a loopback address.
+void api_url_plain_http_to_host_named_127_something_is_refused(void**) {
+    load_error({{"api_url", "http://127.example.com"}}, "api_url");
+}
+
+// With user info, the host is after '@': this URL would send the token to evil.example.
+void api_url_plain_http_with_userinfo_before_remote_host_is_refused(void**) {
+    load_error({{"api_url", "http://127.0.0.1@evil.example/"}}, "api_url");
+}
+
+void api_url_plain_http_to_loopback_is_accepted(void**) {
+    Config c = load_ok({{"api_url", "http://127.0.0.1:8080"}});
+    assert_string_equal(c.api_url.c_str(), "http://127.0.0.1:8080");
+    assert_string_equal(load_ok({{"api_url", "http://localhost:8081/"}}).api_url.c_str(),
+                        "http://localhost:8081");
+    assert_string_equal(load_ok({{"api_url", "https://tg.example.org"}}).api_url.c_str(),
+                        "https://tg.example.org");
+}
+
+void state_file_in_missing_directory_is_refused(void**) {
+    load_error({{"state_file", "/nonexistent-tgmesh-dir/sub/tgmesh.json"}}, "state_file");
+    assert_string_equal(load_ok({{"state_file", "/tmp/tgmesh-state.json"}}).state_file.c_str(),
+                        "/tmp/tgmesh-state.json");
+}
+
+void unsupported_language_is_refused(void**) {
+    load_error({{"language", "de"}}, "language");
+    assert_true(load_ok({{"language", "ru"}}).language == Language::kRu);
+}
+
+void node_short_name_longer_than_4_bytes_is_refused(void**) {
+    load_error({{"node_short_name", "ABCDE"}}, "node_short_name");
+    assert_string_equal(load_ok({{"node_short_name", "ABCD"}}).node_short_name.c_str(), "ABCD");
+}
+
+void node_long_name_longer_than_39_bytes_is_refused(void**) {
+    load_error({{"node_long_name", std::string(40, 'x')}}, "node_long_name");
+    assert_int_equal(load_ok({{"node_long_name", std::string(39, 'x')}}).node_long_name.size(), 39);
+}
+
+// ---- keys, quoting, precedence ------------------------------------------------------------
+
+void unknown_key_gives_config_and_warning_naming_it(void**) {
+    ConfigResult r = load_config({{"colour", "blue"}});
+    assert_true(r.config.has_value());
+    assert_true(r.error.empty());
+    assert_int_equal(r.warnings.size(), 1);
+    assert_true(contains(r.warnings[0], "colour"));
+}
+
+void keys_are_case_insensitive(void**) {
+    Config c = load_ok({{"HOP_LIMIT", "5"}, {"Channel", "LongFast"}, {"Max_Text_Bytes", "100"}});
+    assert_int_equal(c.hop_limit, 5);
+    assert_int_equal(c.max_text_bytes, 100);
+    load_error({{"Hop_Limit", "9"}}, "hop_limit");
+}
+
+void quoted_value_keeps_its_spaces(void**) {
+    Config c = load_ok({{"text_prefix", "\"{name} \xC2\xBB \""}});
+    assert_string_equal(c.text_prefix.c_str(), "{name} \xC2\xBB ");
+}
+
+void unquoted_value_is_trimmed(void**) {
+    Config c = load_ok({{"text_prefix", "  {name}>  "}, {"hop_limit", " 4 "}});
+    assert_string_equal(c.text_prefix.c_str(), "{name}>");
+    assert_int_equal(c.hop_limit, 4);
+}
+
+void bot_token_file_wins_over_bot_token(void**) {
+    ConfigResult first;
+    ConfigResult second;
+    {
+        TempFile file("987654321:FromTheFile\n");
+        first = load_config({{"bot_token", "123456789:FromTheOption"},
+                             {"bot_token_file", file.path()},
+                             {"chat_ids", "-100"}});
+        second = load_config({{"bot_token_file", file.path()},
+                              {"bot_token", "123456789:FromTheOption"},
+                              {"chat_ids", "-100"}});
+    }
+    assert_true(first.config.has_value());
+    assert_string_equal(first.config->bot_token.c_str(), "987654321:FromTheFile");
+    assert_true(first.config->telegram_enabled());
+    // Same result whichever comes first.
+    assert_true(second.config.has_value());
+    assert_string_equal(second.config->bot_token.c_str(), "987654321:FromTheFile");
+}
+
+void chat_id_list_with_spaces_and_duplicates(void**) {
+    Config c = load_ok({{"bot_token", kToken}, {"chat_ids", "-1001, -1002 ,-1001,42"}});
+    assert_int_equal(c.chat_ids.size(), 3);
+    assert_true(c.chat_ids[0] == -1001);
+    assert_true(c.chat_ids[1] == -1002);
+    assert_true(c.chat_ids[2] == 42);
+    assert_true(c.is_bridged_chat(-1002));
+    assert_false(c.is_bridged_chat(-1003));
+}
+
+void large_chat_ids_are_exact(void**) {
+    Config c = load_ok({{"bot_token", kToken}, {"chat_ids", "-1001234567890123"}});
+    assert_int_equal(c.chat_ids.size(), 1);
+    assert_true(c.chat_ids[0] == -1001234567890123LL);
+}
+
+void admin_ids_are_parsed(void**) {
+    Config c = load_ok({{"admin_ids", "111, 222"}});
+    assert_true(c.is_admin(111));
+    assert_true(c.is_admin(222));
+    assert_false(c.is_admin(333));
+}
+
+void several_topic_roots(void**) {
+    Config c = load_ok({{"topic_root", "msh/US, msh/EU_868 ,msh/US/CA"}});
+    assert_int_equal(c.topic_roots.size(), 3);
+    assert_string_equal(c.topic_roots[0].c_str(), "msh/US");
+    assert_string_equal(c.topic_roots[1].c_str(), "msh/EU_868");
+    assert_string_equal(c.topic_roots[2].c_str(), "msh/US/CA");
+}
+
+// ---- PSK expansion ----------------------------------------------------------------------
+
+void one_byte_psk_2_gives_default_key_ending_02(void**) {
+    Config c = load_ok({{"channel_keys", "LongFast=Ag=="}});
+    const auto* key = c.bridged_key();
+    assert_non_null(key);
+    assert_true(key->key == test::hex("d4f1bb3a20290759f0bcffabcf4e6902"));
+}
+
+void empty_psk_means_no_encryption(void**) {
+    Config c = load_ok({{"channel", "Open"}, {"channel_keys", "LongFast=AQ==, Open="}});
+    const auto* key = c.bridged_key();
+    assert_non_null(key);
+    assert_string_equal(key->name.c_str(), "Open");
+    assert_true(key->key.empty());
+    assert_int_equal(c.channel_keys.size(), 2);
+}
+
+void sixteen_byte_psk_is_kept_as_given(void**) {
+    Config c = load_ok({{"channel", "Team"}, {"channel_keys", "Team=AAECAwQFBgcICQoLDA0ODw=="}});
+    assert_true(c.bridged_key()->key == test::hex("000102030405060708090a0b0c0d0e0f"));
+}
+
+// ---- config_file ------------------------------------------------------------------------
+
+void config_file_values_override_plugin_options(void**) {
+    ConfigResult r;
+    std::string path;
+    {
+        TempFile file(
+            "# tgmesh settings\n"
+            "hop_limit 6\n"
+            "\n"
+            "   # indented comment\n"
+            "text_prefix \"[{name}] \"\n"
+            "Language ru\n");
+        path = file.path();
+        r = load_config({{"config_file", path}, {"hop_limit", "2"}, {"max_text_bytes", "150"}});
+    }
+    assert_true(r.config.has_value());
+    const Config& c = *r.config;
+    assert_int_equal(c.hop_limit, 6);
+    assert_int_equal(c.max_text_bytes, 150);  // not in the file: the plugin option stays
+    assert_string_equal(c.text_prefix.c_str(), "[{name}] ");
+    assert_true(c.language == Language::kRu);
+    assert_string_equal(c.config_file.c_str(), path.c_str());
+}
+
+void config_file_line_without_value_names_config_file_and_line(void**) {
+    ConfigResult r;
+    {
+        TempFile file("hop_limit 4\n# comment\nchat_to_mesh\n");
+        r = load_config({{"config_file", file.path()}});
+    }
+    std::string err = check_error(r, "config_file");
+    assert_true(contains(err, "line 3"));
+}
+
+void config_file_invalid_value_names_the_option(void**) {
+    ConfigResult r;
+    {
+        TempFile file("hop_limit 9\n");
+        r = load_config({{"config_file", file.path()}});
+    }
+    check_error(r, "hop_limit");
+}
+
+void unreadable_config_file_is_refused(void**) {
+    load_error({{"config_file", "/nonexistent-tgmesh-dir/tgmesh.conf"}}, "config_file");
+}
+
+// A line that is only the token (a key forgotten) must not put the token in the log.
+void config_file_error_does_not_echo_a_token_line(void**) {
+    ConfigResult r;
+    {
+        TempFile file(std::string(kToken) + "\n");
+        r = load_config({{"config_file", file.path()}});
+    }
+    std::string err = check_error(r, "config_file");
+    assert_true(contains(err, "line 1"));
+    assert_false(contains(err, kTokenSecret));
+}
+
+void parse_config_file_reads_keys_values_and_comments(void**) {
+    auto r = parse_config_file(
+        "# comment\r\n"
+        "chat_ids -1001, -1002\r\n"
+        "\ttext_prefix   \"{name} \xC2\xBB \"  \r\n"
+        "\n"
+        "hop_limit\t5\n");
+    assert_true(r.error.empty());
+    assert_int_equal(r.options.size(), 3);
+    assert_string_equal(r.options[0].first.c_str(), "chat_ids");
+    assert_string_equal(r.options[0].second.c_str(), "-1001, -1002");
+    assert_string_equal(r.options[1].first.c_str(), "text_prefix");
+    assert_string_equal(r.options[1].second.c_str(), "\"{name} \xC2\xBB \"");
+    assert_string_equal(r.options[2].first.c_str(), "hop_limit");
+    assert_string_equal(r.options[2].second.c_str(), "5");
+}
+
+void parse_config_file_line_without_value_names_line_number(void**) {
+    auto r = parse_config_file("hop_limit 3\n\n# x\nlanguage\n");
+    assert_false(r.error.empty());
+    assert_true(contains(r.error, "line 4"));
+}
+
+void parse_config_file_unterminated_quote_is_an_error(void**) {
+    auto r = parse_config_file("hop_limit 3\ntext_prefix \"abc\n");
+    assert_false(r.error.empty());
+    assert_true(contains(r.error, "line 2"));
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_without_options),
+        cmocka_unit_test(default_channel_key_is_expanded_longfast_key_with_hash_8),
+        cmocka_unit_test(probe_topic_defaults_to_first_root),
+        cmocka_unit_test(unknown_downlink_mode_is_refused),
+        cmocka_unit_test(malformed_node_ids_are_refused),
+        cmocka_unit_test(valid_node_id_is_parsed),
+        cmocka_unit_test(non_integer_chat_ids_are_refused),
+        cmocka_unit_test(negative_admin_ids_are_refused),
+        cmocka_unit_test(invalid_base64_key_is_refused),
+        cmocka_unit_test(key_of_wrong_length_is_refused),
+        cmocka_unit_test(channel_keys_entry_without_equals_is_refused),
+        cmocka_unit_test(duplicate_channel_in_channel_keys_is_refused),
+        cmocka_unit_test(hop_limit_out_of_range_or_not_a_number_is_refused),
+        cmocka_unit_test(max_text_bytes_out_of_range_is_refused),
+        cmocka_unit_test(negative_mesh_interval_is_refused),
+        cmocka_unit_test(chat_to_mesh_must_be_on_or_off),
+        cmocka_unit_test(topic_root_with_wildcards_or_empty_levels_is_refused),
+        cmocka_unit_test(channel_without_key_names_channel_keys),
+        cmocka_unit_test(unreadable_bot_token_file_is_refused),
+        cmocka_unit_test(malformed_bot_token_is_refused_without_echoing_it),
+        cmocka_unit_test(malformed_token_in_token_file_is_not_echoed),
+        cmocka_unit_test(token_without_chat_ids_names_chat_ids),
+        cmocka_unit_test(json_downlink_without_gateway_id_names_gateway_id),
+        cmocka_unit_test(api_url_plain_http_to_remote_host_is_refused),
+        cmocka_unit_test(api_url_plain_http_to_host_named_127_something_is_refused),
+        cmocka_unit_test(api_url_plain_http_with_userinfo_before_remote_host_is_refused),
+        cmocka_unit_test(api_url_plain_http_to_loopback_is_accepted),
+        cmocka_unit_test(state_file_in_missing_directory_is_refused),
+        cmocka_unit_test(unsupported_language_is_refused),
+        cmocka_unit_test(node_short_name_longer_than_4_bytes_is_refused),
+        cmocka_unit_test(node_long_name_longer_than_39_bytes_is_refused),
+        cmocka_unit_test(unknown_key_gives_config_and_warning_naming_it),
+        cmocka_unit_test(keys_are_case_insensitive),
+        cmocka_unit_test(quoted_value_keeps_its_spaces),
+        cmocka_unit_test(unquoted_value_is_trimmed),
+        cmocka_unit_test(bot_token_file_wins_over_bot_token),
+        cmocka_unit_test(chat_id_list_with_spaces_and_duplicates),
+        cmocka_unit_test(large_chat_ids_are_exact),
+        cmocka_unit_test(admin_ids_are_parsed),
+        cmocka_unit_test(several_topic_roots),
+        cmocka_unit_test(one_byte_psk_2_gives_default_key_ending_02),
+        cmocka_unit_test(empty_psk_means_no_encryption),
+        cmocka_unit_test(sixteen_byte_psk_is_kept_as_given),
+        cmocka_unit_test(config_file_values_override_plugin_options),
+        cmocka_unit_test(config_file_line_without_value_names_config_file_and_line),
+        cmocka_unit_test(config_file_invalid_value_names_the_option),
+        cmocka_unit_test(unreadable_config_file_is_refused),
+        cmocka_unit_test(config_file_error_does_not_echo_a_token_line),
+        cmocka_unit_test(parse_config_file_reads_keys_values_and_comments),
+        cmocka_unit_test(parse_config_file_line_without_value_names_line_number),
+        cmocka_unit_test(parse_config_file_unterminated_quote_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
