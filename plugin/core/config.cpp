@@ -144,8 +144,20 @@ std::string set_chat_list(const std::string& v, std::vector<int64_t>& out, bool 
     return "";
 }
 
+// Loopback by address only: "localhost", [::1] or a dotted 127.a.b.c (not a name such as
+// 127.example.com, which DNS could point anywhere).
 bool is_loopback_host(std::string_view host) {
-    return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+    if (host == "localhost" || host == "[::1]") return true;
+    if (!host.starts_with("127.")) return false;
+    int dots = 0;
+    for (char c : host) {
+        if (c == '.') {
+            ++dots;
+        } else if (!std::isdigit(static_cast<unsigned char>(c))) {
+            return false;
+        }
+    }
+    return dots == 3;
 }
 
 std::string check_api_url(const std::string& v, std::string& out) {
@@ -162,7 +174,10 @@ std::string check_api_url(const std::string& v, std::string& out) {
     } else {
         return "must start with https:// (got " + in_quotes(v) + ")";
     }
-    std::string_view authority = rest.substr(0, rest.find('/'));
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (authority.find('@') != std::string_view::npos) {
+        return "must not contain user:password@ (put proxy credentials in proxy)";
+    }
     std::string_view host = authority;
     if (host.starts_with("[")) {
         host = host.substr(0, host.find(']') + 1);

@@ -25,8 +25,8 @@ ConfigFileResult parse_config_file(const std::string& text) {
         if (line.empty() || line.front() == '#') continue;
         size_t split = line.find_first_of(" \t");
         if (split == std::string_view::npos) {
-            result.error = "line " + std::to_string(line_no) + ": '" + std::string(line) +
-                           "' has no value (expected: key value)";
+            // The line itself is not echoed: it could be a secret pasted on its own.
+            result.error = "line " + std::to_string(line_no) + " has no value (expected: key value)";
             return result;
         }
         std::string key(line.substr(0, split));
