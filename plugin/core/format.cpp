@@ -18,6 +18,7 @@ std::string format_snr(float snr) {
 
 std::string hops_text(int hops, const i18n::Catalog& cat) {
     if (hops == 0) return std::string(cat.hops_direct);
+    if (hops == 1) return std::string(cat.hops_one);
     return i18n::fill(cat.hops_count, {{"n", std::to_string(hops)}});
 }
 
@@ -55,15 +56,12 @@ std::string format_mesh_text(const MeshText& t, const Node* sender, const NodeRe
     out += "\n" + escape_html(t.text);
     std::string detail = format_link_quality(t.reception, cat);
     if (!t.reception.gateway.empty()) {
-        std::string gateway = escape_html(t.reception.gateway);
-        if (auto num = mesh::parse_node_id(t.reception.gateway)) {
-            const Node* gw = nodes.find(*num);
-            if (gw != nullptr && *num != t.from && !gw->short_name.empty()) {
-                gateway = escape_html(gw->short_name);
-            }
-        }
-        if (auto num = mesh::parse_node_id(t.reception.gateway); !num || *num != t.from) {
-            append_part(detail, i18n::fill(cat.via, {{"gateway", gateway}}));
+        auto gw_num = mesh::parse_node_id(t.reception.gateway);
+        if (!gw_num || *gw_num != t.from) {  // a gateway reporting its own text adds nothing
+            const Node* gw = gw_num ? nodes.find(*gw_num) : nullptr;
+            const std::string& name =
+                (gw != nullptr && !gw->short_name.empty()) ? gw->short_name : t.reception.gateway;
+            append_part(detail, i18n::fill(cat.via, {{"gateway", escape_html(name)}}));
         }
     }
     if (!detail.empty()) out += "\n<i>" + detail + "</i>";

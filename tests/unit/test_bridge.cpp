@@ -183,7 +183,7 @@ void a_text_heard_by_three_gateways_is_posted_once(void**) {
     assert_non_null(std::strstr(html.c_str(), "(AB)"));
     assert_non_null(std::strstr(html.c_str(), "!a1b2c3d4"));
     assert_non_null(std::strstr(html.c_str(), "hi &lt;all&gt; &amp; you"));
-    assert_non_null(std::strstr(html.c_str(), "1 hops"));
+    assert_non_null(std::strstr(html.c_str(), "1 hop "));
     assert_int_equal(h.bridge->stats().dropped(Drop::kDuplicate), 2);
     // The registry kept one reception per gateway.
     assert_int_equal(h.bridge->nodes().find(kAlice)->receptions.size(), 4);

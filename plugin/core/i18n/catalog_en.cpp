@@ -43,6 +43,7 @@ const Catalog kEnglish = {
     .nodes_more = "…and {n} more.",
     .dm_marker = "✉️ DM",
     .hops_direct = "direct",
+    .hops_one = "1 hop",
     .hops_count = "{n} hops",
     .via = "via {gateway}",
     .seconds_ago = "{n} s ago",

@@ -45,6 +45,7 @@ const Catalog kRussian = {
     .nodes_more = "…и ещё {n}.",
     .dm_marker = "✉️ ЛС",
     .hops_direct = "напрямую",
+    .hops_one = "1 хоп",
     .hops_count = "{n} хоп.",
     .via = "через {gateway}",
     .seconds_ago = "{n} с назад",

@@ -33,6 +33,7 @@ struct Catalog {
     std::string_view nodes_more;       // {n}
     std::string_view dm_marker;
     std::string_view hops_direct;
+    std::string_view hops_one;
     std::string_view hops_count;       // {n}
     std::string_view via;              // {gateway}
     std::string_view seconds_ago;      // {n}
