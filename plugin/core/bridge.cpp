@@ -24,9 +24,10 @@ Bridge::Bridge(Config config, Services services)
       keyring_(config_.channel_keys),
       downlinks_(config_, s_.clock),
       endpoint_{config_.api_url, config_.bot_token},
-      health_(s_.log),
-      poller_(s_.http, s_.clock, s_.log, health_, endpoint_, stats_),
-      chat_outbox_(s_.http, s_.clock, s_.log, health_, endpoint_, stats_),
+      poll_health_(s_.log),
+      send_health_(s_.log),
+      poller_(s_.http, s_.clock, s_.log, poll_health_, endpoint_, stats_),
+      chat_outbox_(s_.http, s_.clock, s_.log, send_health_, endpoint_, stats_),
       ingest_(config_, keyring_, downlinks_, nodes_, dedup_, stats_, s_.clock),
       commands_({config_, nodes_, downlinks_, mesh_outbox_, s_.publisher, chat_outbox_, s_.clock,
                  stats_}),
@@ -97,6 +98,9 @@ void Bridge::start_telegram() {
 void Bridge::apply_config(Config config) {
     const bool telegram_changed =
         config.bot_token != config_.bot_token || config.api_url != config_.api_url;
+    // Update ids belong to a bot: a token of another bot starts from its own first update.
+    auto bot_of = [](const std::string& token) { return token.substr(0, token.find(':')); };
+    const bool other_bot = bot_of(config.bot_token) != bot_of(config_.bot_token);
     const bool identity_changed = config.node_id && config.node_id != downlinks_.node();
     if (config.state_file != config_.state_file) {
         s_.log.log(LogLevel::kWarning, "state_file changes take effect at the next restart");
@@ -110,6 +114,7 @@ void Bridge::apply_config(Config config) {
         poller_.stop();
         s_.http.cancel_all();
         chat_outbox_.requeue_in_flight();
+        if (other_bot) poller_.set_offset(0);
         start_telegram();
     }
     if (config_.downlink == DownlinkMode::kProtobuf && identity_changed) {

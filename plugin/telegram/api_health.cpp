@@ -11,8 +11,9 @@ std::string explain(std::string_view method, const ApiResult& r, const std::stri
                    "409 Conflict (another process polls this bot token, or a webhook is set). "
                    "Stop the other bot instance, or call deleteWebhook for this bot.";
         case Outcome::kUnauthorized:
-            return what + "401 Unauthorized: the bot token was rejected; check bot_token / "
-                          "bot_token_file.";
+            return what + "HTTP " + std::to_string(r.http_status) +
+                   ": the bot token or api_url was rejected; check bot_token / bot_token_file / "
+                   "api_url.";
         default:
             break;
     }

@@ -12,7 +12,8 @@ ApiResult parse_response(long http_status, std::string_view body) {
     if (!ok) {
         // Not a Bot API answer at all (a proxy's error page, a truncated body).
         r.description = "malformed response (HTTP " + std::to_string(http_status) + ")";
-        r.outcome = (http_status == 401) ? Outcome::kUnauthorized : Outcome::kTransient;
+        r.outcome = (http_status == 401 || http_status == 404) ? Outcome::kUnauthorized
+                                                                : Outcome::kTransient;
         return r;
     }
     if (*ok) {
@@ -31,7 +32,7 @@ ApiResult parse_response(long http_status, std::string_view body) {
         if (r.retry_after_s <= 0) r.retry_after_s = 1;
     } else if (code == 409) {
         r.outcome = Outcome::kConflict;
-    } else if (code == 401) {
+    } else if (code == 401 || code == 404) {  // 404 on a Bot API method: the token is wrong
         r.outcome = Outcome::kUnauthorized;
     } else if (code >= 500 || code == 0) {
         r.outcome = Outcome::kTransient;

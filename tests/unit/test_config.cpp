@@ -446,6 +446,19 @@ void config_file_error_does_not_echo_a_token_line(void**) {
     assert_false(contains(err, kTokenSecret));
 }
 
+void config_file_inside_config_file_is_ignored_with_a_warning(void**) {
+    ConfigResult r;
+    {
+        TempFile file("config_file /etc/other.conf\nhop_limit 2\n");
+        r = load_config({{"config_file", file.path()}});
+    }
+    assert_true(r.config.has_value());
+    assert_int_equal(r.config->hop_limit, 2);
+    bool warned = false;
+    for (const auto& w : r.warnings) warned = warned || contains(w, "config_file");
+    assert_true(warned);
+}
+
 void parse_config_file_reads_keys_values_and_comments(void**) {
     auto r = parse_config_file(
         "# comment\r\n"
@@ -527,6 +540,7 @@ int main() {
         cmocka_unit_test(config_file_invalid_value_names_the_option),
         cmocka_unit_test(unreadable_config_file_is_refused),
         cmocka_unit_test(config_file_error_does_not_echo_a_token_line),
+        cmocka_unit_test(config_file_inside_config_file_is_ignored_with_a_warning),
         cmocka_unit_test(parse_config_file_reads_keys_values_and_comments),
         cmocka_unit_test(parse_config_file_line_without_value_names_line_number),
         cmocka_unit_test(parse_config_file_unterminated_quote_is_an_error),

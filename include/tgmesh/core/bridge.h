@@ -78,7 +78,8 @@ private:
     Downlinks downlinks_;
     MeshOutbox mesh_outbox_;
     telegram::Endpoint endpoint_;
-    telegram::ApiHealth health_;
+    telegram::ApiHealth poll_health_;  // getUpdates and sendMessage fail independently
+    telegram::ApiHealth send_health_;
     telegram::Poller poller_;
     telegram::Outbox chat_outbox_;
     MeshIngest ingest_;
