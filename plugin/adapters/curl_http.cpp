@@ -16,7 +16,9 @@ struct CurlHttp::Transfer {
 
 CurlHttp::CurlHttp() : multi_(curl_multi_init()) {}
 
-CurlHttp::~CurlHttp() { cancel_all(); }
+CurlHttp::~CurlHttp() {
+    cancel_all();
+}
 
 size_t CurlHttp::on_body(char* data, size_t size, size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
@@ -70,7 +72,8 @@ void CurlHttp::post(core::HttpRequest request, std::function<void(core::HttpResp
 }
 
 void CurlHttp::cancel_all() {
-    for (auto& [easy, t] : transfers_) curl_multi_remove_handle(multi_.get(), easy);
+    for (auto& [easy, t] : transfers_)
+        curl_multi_remove_handle(multi_.get(), easy);
     transfers_.clear();
 }
 
@@ -103,7 +106,8 @@ void CurlHttp::perform() {
     while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
         if (msg->msg == CURLMSG_DONE) finished.emplace_back(msg->easy_handle, msg->data.result);
     }
-    for (auto [easy, code] : finished) finish(easy, code);
+    for (auto [easy, code] : finished)
+        finish(easy, code);
     if (!finished.empty()) curl_multi_perform(multi_.get(), &running);
 }
 

@@ -15,7 +15,7 @@ namespace {
 
 // Closes a file descriptor when it goes out of scope.
 class Fd {
-public:
+  public:
     explicit Fd(int fd) : fd_(fd) {}
     ~Fd() {
         if (fd_ >= 0) ::close(fd_);
@@ -29,11 +29,13 @@ public:
         return fd;
     }
 
-private:
+  private:
     int fd_;
 };
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+    return what + ": " + std::strerror(errno);
+}
 
 constexpr size_t kMaxStateBytes = 64 * 1024 * 1024;
 
@@ -109,7 +111,8 @@ bool FileStore::save(const std::string& text, std::string& error) {
 
 std::string FileStore::move_aside() {
     std::string target = path_ + ".corrupt-" + std::to_string(std::time(nullptr));
-    if (::rename(path_.c_str(), target.c_str()) != 0) return "(could not move: " + std::string(std::strerror(errno)) + ")";
+    if (::rename(path_.c_str(), target.c_str()) != 0)
+        return "(could not move: " + std::string(std::strerror(errno)) + ")";
     return target;
 }
 

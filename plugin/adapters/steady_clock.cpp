@@ -9,7 +9,9 @@ Millis steady_now_ms() {
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-Millis SteadyClock::now_ms() const { return steady_now_ms(); }
+Millis SteadyClock::now_ms() const {
+    return steady_now_ms();
+}
 
 int64_t SteadyClock::unix_seconds() const {
     using namespace std::chrono;

@@ -15,8 +15,8 @@ bool Handoff::push_uplink(std::string_view topic, const void* payload, size_t le
             return false;
         }
         was_empty = uplinks_.empty();
-        uplinks_.push_back({std::string(topic),
-                            Bytes(static_cast<const char*>(payload), payload ? length : 0)});
+        uplinks_.push_back(
+            {std::string(topic), Bytes(static_cast<const char*>(payload), payload ? length : 0)});
         uplink_bytes_ += length;
     }
     // The worker drains the whole queue when woken, so one wake per batch is enough.
@@ -76,7 +76,9 @@ void Handoff::publish(core::Outgoing message) {
     tick_work_.store(true, std::memory_order_release);
 }
 
-void Handoff::set_secret(std::string secret) { secret_ = std::move(secret); }
+void Handoff::set_secret(std::string secret) {
+    secret_ = std::move(secret);
+}
 
 void Handoff::log(core::LogLevel level, std::string line) {
     if (!secret_.empty()) {

@@ -2,9 +2,9 @@
 // thread only matches topics, copies and enqueues (MESSAGE), publishes what the worker queued
 // and writes its log lines (TICK), and re-reads the configuration (RELOAD). Every callback
 // catches everything: an exception crossing into the broker would kill it.
+#include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
-#include <mosquitto.h>
 
 #include <curl/curl.h>
 
@@ -95,8 +95,10 @@ void publish_now(Plugin& p, const core::Outgoing& m) {
 
 void flush_to_broker(Plugin& p) {
     p.handoff.take_for_tick(p.tick_out, p.tick_logs);
-    for (const auto& m : p.tick_out) publish_now(p, m);
-    for (const auto& line : p.tick_logs) log_line(mosq_level(line.level), line.text);
+    for (const auto& m : p.tick_out)
+        publish_now(p, m);
+    for (const auto& line : p.tick_logs)
+        log_line(mosq_level(line.level), line.text);
     p.tick_out.clear();
     p.tick_logs.clear();
 }
@@ -139,10 +141,11 @@ int on_reload(int, void*, void* userdata) {
     try {
         auto& p = *static_cast<Plugin*>(userdata);
         core::ConfigResult result = core::load_config(p.options);
-        for (const auto& w : result.warnings) log_line(MOSQ_LOG_WARNING, w);
+        for (const auto& w : result.warnings)
+            log_line(MOSQ_LOG_WARNING, w);
         if (!result.config) {
-            log_line(MOSQ_LOG_ERR, "reload refused, the previous configuration stays in force: " +
-                                       result.error);
+            log_line(MOSQ_LOG_ERR,
+                     "reload refused, the previous configuration stays in force: " + result.error);
         } else {
             p.roots = result.config->topic_roots;
             p.handoff.push_config(std::move(*result.config));
@@ -186,7 +189,8 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
                                 options[i].value ? options[i].value : "");
     }
     core::ConfigResult result = core::load_config(p->options);
-    for (const auto& w : result.warnings) log_line(MOSQ_LOG_WARNING, w);
+    for (const auto& w : result.warnings)
+        log_line(MOSQ_LOG_WARNING, w);
     if (!result.config) {
         g_loaded = false;
         return fail(result.error);
@@ -225,7 +229,8 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
 
 extern "C" {
 
-TGMESH_EXPORT int mosquitto_plugin_version(int supported_version_count, const int* supported_versions) {
+TGMESH_EXPORT int mosquitto_plugin_version(int supported_version_count,
+                                           const int* supported_versions) {
     for (int i = 0; i < supported_version_count; ++i) {
         if (supported_versions[i] == 5) return 5;
     }
@@ -233,7 +238,7 @@ TGMESH_EXPORT int mosquitto_plugin_version(int supported_version_count, const in
 }
 
 TGMESH_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
-                          struct mosquitto_opt* options, int option_count) {
+                                        struct mosquitto_opt* options, int option_count) {
     try {
         return init(identifier, userdata, options, option_count);
     } catch (const std::exception& e) {

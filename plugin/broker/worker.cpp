@@ -19,7 +19,9 @@ Worker::Worker(core::Config config, Handoff& handoff, adapters::CurlHttp& http)
         std::move(config), core::Services{clock_, handoff_, http_, store_, handoff_, random});
 }
 
-Worker::~Worker() { stop(); }
+Worker::~Worker() {
+    stop();
+}
 
 bool Worker::start() {
     sigset_t all;
@@ -57,8 +59,10 @@ void Worker::run() {
             handoff_.take_for_worker(in);
             if (in.config) apply(std::move(*in.config));
             if (in.uplinks_dropped > 0) bridge_->note_inbound_dropped(in.uplinks_dropped);
-            for (const Uplink& u : in.uplinks) bridge_->on_mqtt_message(u.topic, u.payload);
-            for (const Receipt& r : in.receipts) bridge_->on_published(r.id, r.ok, r.at);
+            for (const Uplink& u : in.uplinks)
+                bridge_->on_mqtt_message(u.topic, u.payload);
+            for (const Receipt& r : in.receipts)
+                bridge_->on_published(r.id, r.ok, r.at);
             http_.perform();
             bridge_->run_due();
             http_.perform();
@@ -68,10 +72,12 @@ void Worker::run() {
         }
         // Uplinks that arrived during the last round still become chat messages in the state.
         handoff_.take_for_worker(in);
-        for (const Uplink& u : in.uplinks) bridge_->on_mqtt_message(u.topic, u.payload);
+        for (const Uplink& u : in.uplinks)
+            bridge_->on_mqtt_message(u.topic, u.payload);
         bridge_->shutdown(handoff_.take_unpublished());
     } catch (const std::exception& e) {
-        handoff_.log(core::LogLevel::kError, std::string("worker stopped by an internal error: ") + e.what());
+        handoff_.log(core::LogLevel::kError,
+                     std::string("worker stopped by an internal error: ") + e.what());
     } catch (...) {
         handoff_.log(core::LogLevel::kError, "worker stopped by an unknown internal error");
     }

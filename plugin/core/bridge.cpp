@@ -39,9 +39,8 @@ void Bridge::load_state() {
     StateStore::Loaded loaded = s_.store.load();
     PersistentState state;
     if (!loaded.error.empty()) {
-        s_.log.log(LogLevel::kWarning, "state file unreadable (" + loaded.error +
-                                           "); moved to " + s_.store.move_aside() +
-                                           ", starting fresh");
+        s_.log.log(LogLevel::kWarning, "state file unreadable (" + loaded.error + "); moved to " +
+                                           s_.store.move_aside() + ", starting fresh");
     } else if (loaded.text) {
         std::string error;
         if (!parse_state(*loaded.text, state, nodes_, error)) {
@@ -67,8 +66,10 @@ void Bridge::load_state() {
     uint32_t counter = state.node_id ? state.packet_counter + kPacketIdSkipAfterLoad : s_.random();
     downlinks_.set_identity(node, counter);
     poller_.set_offset(state.telegram_offset);
-    for (auto& m : state.mesh_queue) mesh_outbox_.push(std::move(m));
-    for (auto& m : state.chat_queue) chat_outbox_.enqueue(std::move(m));
+    for (auto& m : state.mesh_queue)
+        mesh_outbox_.push(std::move(m));
+    for (auto& m : state.chat_queue)
+        chat_outbox_.enqueue(std::move(m));
     dirty_ = true;
 }
 
@@ -80,8 +81,8 @@ void Bridge::start() {
     s_.log.log(LogLevel::kNotice,
                "bridging channel " + config_.channel + " on " + config_.topic_roots.front() +
                    " as " + mesh::format_node_id(downlinks_.node()) + " (" +
-                   (config_.downlink == DownlinkMode::kJson ? "json" : "protobuf") + " downlink); " +
-                   std::to_string(nodes_.size()) + " nodes known");
+                   (config_.downlink == DownlinkMode::kJson ? "json" : "protobuf") +
+                   " downlink); " + std::to_string(nodes_.size()) + " nodes known");
 }
 
 void Bridge::start_telegram() {
@@ -125,7 +126,8 @@ void Bridge::apply_config(Config config) {
 }
 
 void Bridge::schedule_announce(Millis at) {
-    next_announce_at_ = std::min(next_announce_at_, std::max(at, last_announce_at_ + kMinAnnounceGap));
+    next_announce_at_ =
+        std::min(next_announce_at_, std::max(at, last_announce_at_ + kMinAnnounceGap));
 }
 
 void Bridge::on_mqtt_message(std::string_view topic, BytesView payload) {
@@ -165,8 +167,8 @@ void Bridge::on_update(const telegram::Update& update) {
     if (!config_.is_bridged_chat(m.chat_id)) {
         if (!ignored_chats_.count(m.chat_id) && ignored_chats_.size() < kIgnoredChatsLogged) {
             ignored_chats_.insert(m.chat_id);
-            s_.log.log(LogLevel::kNotice, "ignoring updates from chat " + std::to_string(m.chat_id) +
-                                              " (not in chat_ids)");
+            s_.log.log(LogLevel::kNotice, "ignoring updates from chat " +
+                                              std::to_string(m.chat_id) + " (not in chat_ids)");
         }
         return;
     }
@@ -197,7 +199,8 @@ void Bridge::run_due() {
         last_announce_at_ = now;
         next_announce_at_ = now + kAnnounceInterval;
     }
-    while (mesh_outbox_.run_due(now, s_.publisher)) dirty_ = true;
+    while (mesh_outbox_.run_due(now, s_.publisher))
+        dirty_ = true;
     poller_.run_due(now);
     chat_outbox_.run_due(now);
     if (dirty_ && now >= next_save_at_) {
@@ -222,7 +225,8 @@ void Bridge::save_state(const std::vector<Outgoing>& extra_unpublished) {
     for (const auto& m : extra_unpublished) {
         if (m.receipt_id == 0) state.mesh_queue.push_back(m);  // probes are not replayed
     }
-    for (auto& m : mesh_outbox_.pending()) state.mesh_queue.push_back(std::move(m));
+    for (auto& m : mesh_outbox_.pending())
+        state.mesh_queue.push_back(std::move(m));
     state.chat_queue = chat_outbox_.pending();
     std::string error;
     if (s_.store.save(serialize_state(state, nodes_), error)) {

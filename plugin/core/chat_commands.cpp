@@ -66,7 +66,8 @@ std::string ChatCommands::prefix_for(const IncomingMessage& m) const {
 void ChatCommands::send_text(const IncomingMessage& m, mesh::NodeNum to, std::string_view text,
                              const std::string& target_html) {
     std::string clean = utf8::sanitize(text);
-    while (!clean.empty() && std::isspace(static_cast<unsigned char>(clean.back()))) clean.pop_back();
+    while (!clean.empty() && std::isspace(static_cast<unsigned char>(clean.back())))
+        clean.pop_back();
     if (clean.empty()) return reply(m, std::string(cat().empty_text));
     const std::string prefix = prefix_for(m);
     auto parts = mesh::chunk_text(prefix, clean, d_.config.max_text_bytes);
@@ -80,17 +81,19 @@ void ChatCommands::send_text(const IncomingMessage& m, mesh::NodeNum to, std::st
     }
     if (d_.mesh_outbox.free_slots() < parts.size()) {
         d_.stats.drop(Drop::kMeshQueueFull);
-        return reply(m, i18n::fill(cat().queue_full, {{"n", std::to_string(d_.mesh_outbox.size())}}));
+        return reply(m,
+                     i18n::fill(cat().queue_full, {{"n", std::to_string(d_.mesh_outbox.size())}}));
     }
     const size_t ahead = d_.mesh_outbox.size();
     for (const auto& part : parts) {
         d_.mesh_outbox.push(d_.downlinks.text(to, part));
         ++d_.stats.downlinks;
     }
-    std::string confirmation =
-        to == mesh::kBroadcast ? i18n::fill(cat().sent_broadcast, {{"channel", target_html}})
-                               : i18n::fill(cat().sent_dm, {{"node", target_html}});
-    if (parts.size() > 1) confirmation += i18n::fill(cat().sent_parts, {{"n", std::to_string(parts.size())}});
+    std::string confirmation = to == mesh::kBroadcast
+                                   ? i18n::fill(cat().sent_broadcast, {{"channel", target_html}})
+                                   : i18n::fill(cat().sent_dm, {{"node", target_html}});
+    if (parts.size() > 1)
+        confirmation += i18n::fill(cat().sent_parts, {{"n", std::to_string(parts.size())}});
     if (ahead > 0) confirmation += i18n::fill(cat().queued_behind, {{"n", std::to_string(ahead)}});
     if (to != mesh::kBroadcast) confirmation += std::string(cat().dm_legacy_note);
     reply(m, confirmation);
@@ -117,7 +120,8 @@ void ChatCommands::send_to_node(const IncomingMessage& m, std::string_view args)
 
 void ChatCommands::list_nodes(const IncomingMessage& m) {
     auto lines = format_node_list(d_.nodes, d_.clock.unix_seconds(), kNodesListed, cat());
-    for (auto& text : telegram::split_message(lines)) reply(m, text);
+    for (auto& text : telegram::split_message(lines))
+        reply(m, text);
 }
 
 void ChatCommands::probe(const IncomingMessage& m) {

@@ -36,15 +36,18 @@ namespace {
 using Setter = std::function<std::string(Config&, const std::string&)>;
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+        s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+        s.remove_suffix(1);
     return s;
 }
 
 // A value in double quotes keeps its spaces; anything else is trimmed.
 std::string unquote(std::string_view raw) {
     std::string_view t = trim(raw);
-    if (t.size() >= 2 && t.front() == '"' && t.back() == '"') return std::string(t.substr(1, t.size() - 2));
+    if (t.size() >= 2 && t.front() == '"' && t.back() == '"')
+        return std::string(t.substr(1, t.size() - 2));
     return std::string(t);
 }
 
@@ -67,7 +70,9 @@ bool parse_integer(std::string_view text, T& out) {
     return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
 }
 
-std::string in_quotes(std::string_view v) { return "\"" + std::string(v) + "\""; }
+std::string in_quotes(std::string_view v) {
+    return "\"" + std::string(v) + "\"";
+}
 
 std::string int_in_range(const std::string& v, long min, long max, long& out) {
     if (!parse_integer(v, out) || out < min || out > max) {
@@ -92,8 +97,10 @@ bool looks_like_token(std::string_view token) {
 // Topic levels: no wildcards, no empty level, valid UTF-8 (MQTT requires it).
 std::string check_topic(const std::string& topic, bool allow_slash) {
     if (topic.empty()) return "must not be empty";
-    if (topic.find_first_of("+#") != std::string::npos) return "must not contain the wildcards + or #";
-    if (topic.find('\0') != std::string::npos || !utf8::is_valid(topic)) return "must be valid UTF-8";
+    if (topic.find_first_of("+#") != std::string::npos)
+        return "must not contain the wildcards + or #";
+    if (topic.find('\0') != std::string::npos || !utf8::is_valid(topic))
+        return "must be valid UTF-8";
     if (!allow_slash && topic.find('/') != std::string::npos) return "must not contain /";
     if (topic.front() == '/' || topic.back() == '/') return "must not start or end with /";
     if (topic.find("//") != std::string::npos) return "must not contain an empty level (//)";
@@ -125,7 +132,8 @@ std::string read_token_file(const std::string& path, std::string& token) {
     std::getline(in, line);
     token = std::string(trim(line));
     if (token.empty()) return in_quotes(path) + " is empty";
-    if (!looks_like_token(token)) return "the first line of " + in_quotes(path) + " is not a bot token";
+    if (!looks_like_token(token))
+        return "the first line of " + in_quotes(path) + " is not a bot token";
     return "";
 }
 
@@ -162,7 +170,8 @@ bool is_loopback_host(std::string_view host) {
 
 std::string check_api_url(const std::string& v, std::string& out) {
     std::string url = v;
-    while (!url.empty() && url.back() == '/') url.pop_back();
+    while (!url.empty() && url.back() == '/')
+        url.pop_back();
     if (url.find_first_of(" \t\r\n") != std::string::npos) return "must not contain spaces";
     std::string_view rest;
     bool tls = false;
@@ -338,7 +347,8 @@ const std::map<std::string, Setter>& setters() {
              c.mesh_interval_s = static_cast<int>(n);
              return why;
          }},
-        {"chat_to_mesh", [](Config& c, const std::string& v) { return set_bool(v, c.chat_to_mesh); }},
+        {"chat_to_mesh",
+         [](Config& c, const std::string& v) { return set_bool(v, c.chat_to_mesh); }},
         {"text_prefix",
          [](Config& c, const std::string& v) -> std::string {
              if (!utf8::is_valid(v)) return "must be valid UTF-8";
@@ -423,7 +433,8 @@ std::string check_combination(Config& c) {
 ConfigResult load_config(const Options& plugin_options) {
     ConfigResult result;
     std::map<std::string, std::string> values;
-    for (const auto& [key, value] : plugin_options) values[lower(key)] = unquote(value);
+    for (const auto& [key, value] : plugin_options)
+        values[lower(key)] = unquote(value);
 
     if (auto it = values.find("config_file"); it != values.end()) {
         const std::string path = it->second;

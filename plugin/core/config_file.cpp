@@ -6,8 +6,10 @@ namespace tgmesh::core {
 
 namespace {
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
     return s;
 }
 }  // namespace
@@ -26,7 +28,8 @@ ConfigFileResult parse_config_file(const std::string& text) {
         size_t split = line.find_first_of(" \t");
         if (split == std::string_view::npos) {
             // The line itself is not echoed: it could be a secret pasted on its own.
-            result.error = "line " + std::to_string(line_no) + " has no value (expected: key value)";
+            result.error =
+                "line " + std::to_string(line_no) + " has no value (expected: key value)";
             return result;
         }
         std::string key(line.substr(0, split));

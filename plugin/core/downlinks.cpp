@@ -54,8 +54,8 @@ Outgoing Downlinks::text(mesh::NodeNum to, std::string_view text) {
         if (recent_json_texts_.size() > kEchoMemory) recent_json_texts_.pop_front();
         Outgoing out;
         out.topic = mesh::json_downlink_topic(config_.topic_roots.front());
-        out.payload = mesh::build_json_sendtext(gateway, to, json_channel_index_, text,
-                                                config_.hop_limit);
+        out.payload =
+            mesh::build_json_sendtext(gateway, to, json_channel_index_, text, config_.hop_limit);
         return out;
     }
     return encrypted_packet(to, mesh::port::kTextMessage, std::string(text),
@@ -68,7 +68,8 @@ Outgoing Downlinks::nodeinfo() {
     user.long_name = config_.node_long_name;
     user.short_name = config_.node_short_name;
     user.hw_model = mesh::kHwPrivate;
-    return encrypted_packet(mesh::kBroadcast, mesh::port::kNodeInfo, mesh::encode_user(user), false);
+    return encrypted_packet(mesh::kBroadcast, mesh::port::kNodeInfo, mesh::encode_user(user),
+                            false);
 }
 
 bool Downlinks::is_gateway_echo(mesh::NodeNum from, std::string_view text) {

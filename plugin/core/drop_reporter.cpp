@@ -8,16 +8,16 @@ void DropReporter::note(Drop reason, const std::string& example, Millis now) {
     if (!e.seen) {
         e.seen = true;
         e.last_logged = now;
-        log_.log(LogLevel::kWarning, "dropped (" + name + "): " + example +
-                                         " (further drops of this kind are summarised every 10 min)");
+        log_.log(LogLevel::kWarning,
+                 "dropped (" + name + "): " + example +
+                     " (further drops of this kind are summarised every 10 min)");
         return;
     }
     ++e.since_logged;
     if (now - e.last_logged >= kInterval) {
-        log_.log(LogLevel::kNotice, "dropped " + std::to_string(e.since_logged) + " more (" + name +
-                                        ") in the last " +
-                                        std::to_string((now - e.last_logged) / kMinute) +
-                                        " min; latest: " + example);
+        log_.log(LogLevel::kNotice,
+                 "dropped " + std::to_string(e.since_logged) + " more (" + name + ") in the last " +
+                     std::to_string((now - e.last_logged) / kMinute) + " min; latest: " + example);
         e.last_logged = now;
         e.since_logged = 0;
     }

@@ -60,7 +60,8 @@ void MeshIngest::apply_payload(mesh::NodeNum from, const mesh::Data& data) {
             if (auto user = mesh::decode_user(data.payload)) nodes_.apply_user(from, *user);
             break;
         case mesh::port::kPosition:
-            if (auto pos = mesh::decode_position(data.payload)) nodes_.apply_position(from, *pos, now);
+            if (auto pos = mesh::decode_position(data.payload))
+                nodes_.apply_position(from, *pos, now);
             break;
         case mesh::port::kTelemetry:
             if (auto m = mesh::decode_device_metrics(data.payload)) nodes_.apply_metrics(from, *m);
@@ -70,9 +71,9 @@ void MeshIngest::apply_payload(mesh::NodeNum from, const mesh::Data& data) {
     }
 }
 
-std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::NodeNum to,
-                                                  uint32_t id, std::string_view channel,
-                                                  std::string text, const Reception& reception) {
+std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::NodeNum to, uint32_t id,
+                                                  std::string_view channel, std::string text,
+                                                  const Reception& reception) {
     if (channel != config_.channel) {
         stats_.drop(Drop::kOtherChannel);
         return std::nullopt;
@@ -82,7 +83,9 @@ std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::Node
         stats_.drop(Drop::kDmNotForUs);
         return std::nullopt;
     }
-    if (std::all_of(text.begin(), text.end(), [](char c) { return c == '\0' || std::isspace(static_cast<unsigned char>(c)); })) {
+    if (std::all_of(text.begin(), text.end(), [](char c) {
+            return c == '\0' || std::isspace(static_cast<unsigned char>(c));
+        })) {
         stats_.drop(Drop::kEmptyText);
         return std::nullopt;
     }

@@ -10,6 +10,8 @@ bool MeshOutbox::run_due(Millis now, Publisher& publisher) {
     return true;
 }
 
-Millis MeshOutbox::next_due() const { return queue_.empty() ? kNever : next_at_; }
+Millis MeshOutbox::next_due() const {
+    return queue_.empty() ? kNever : next_at_;
+}
 
 }  // namespace tgmesh::core

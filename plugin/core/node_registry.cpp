@@ -44,10 +44,12 @@ void NodeRegistry::shrink_to(size_t target) {
     // Forget the least recently heard nodes; done in batches so it stays rare.
     std::vector<std::pair<int64_t, mesh::NodeNum>> ages;
     ages.reserve(nodes_.size());
-    for (const auto& [num, n] : nodes_) ages.emplace_back(n.last_heard, num);
+    for (const auto& [num, n] : nodes_)
+        ages.emplace_back(n.last_heard, num);
     size_t excess = nodes_.size() - target;
     std::nth_element(ages.begin(), ages.begin() + static_cast<long>(excess - 1), ages.end());
-    for (size_t i = 0; i < excess; ++i) nodes_.erase(ages[i].second);
+    for (size_t i = 0; i < excess; ++i)
+        nodes_.erase(ages[i].second);
 }
 
 Node& NodeRegistry::heard(mesh::NodeNum num, const Reception& reception) {
@@ -103,7 +105,8 @@ const Node* NodeRegistry::find(mesh::NodeNum num) const {
 std::vector<const Node*> NodeRegistry::by_last_heard() const {
     std::vector<const Node*> out;
     out.reserve(nodes_.size());
-    for (const auto& [num, n] : nodes_) out.push_back(&n);
+    for (const auto& [num, n] : nodes_)
+        out.push_back(&n);
     std::sort(out.begin(), out.end(), [](const Node* a, const Node* b) {
         return a->last_heard != b->last_heard ? a->last_heard > b->last_heard : a->num < b->num;
     });
@@ -128,7 +131,8 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 std::string_view trim_front(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+        s.remove_prefix(1);
     return s;
 }
 
@@ -168,7 +172,8 @@ NodeRegistry::Resolution NodeRegistry::resolve(std::string_view text) const {
     for (const auto& [num, n] : nodes_) {
         const std::string& name = n.long_name;
         if (name.empty() || !iequals_prefix(text, name)) continue;
-        if (name.size() < text.size() && !std::isspace(static_cast<unsigned char>(text[name.size()]))) {
+        if (name.size() < text.size() &&
+            !std::isspace(static_cast<unsigned char>(text[name.size()]))) {
             continue;
         }
         if (name.size() > best_len) {
@@ -184,7 +189,8 @@ NodeRegistry::Resolution NodeRegistry::resolve(std::string_view text) const {
         res.query = std::string(first);
         res.rest = rest_after(first.size());
         for (const auto& [num, n] : nodes_) {
-            if (!n.short_name.empty() && iequals(n.short_name, first)) res.candidates.push_back(num);
+            if (!n.short_name.empty() && iequals(n.short_name, first))
+                res.candidates.push_back(num);
         }
     }
     std::sort(res.candidates.begin(), res.candidates.end());
@@ -246,7 +252,8 @@ void NodeRegistry::load_json(const cJSON* array) {
         n.num = *num;
         n.long_name = json::get_string(item, "long_name").value_or("");
         n.short_name = json::get_string(item, "short_name").value_or("");
-        if (auto v = json::get_int(item, "hw_model", 0, UINT32_MAX)) n.hw_model = static_cast<uint32_t>(*v);
+        if (auto v = json::get_int(item, "hw_model", 0, UINT32_MAX))
+            n.hw_model = static_cast<uint32_t>(*v);
         if (auto v = json::get_int(item, "role", 0, UINT32_MAX)) n.role = static_cast<uint32_t>(*v);
         if (auto key = json::get_string(item, "public_key")) {
             if (auto raw = base64_decode(*key); raw && raw->size() == 32) n.public_key = *raw;
@@ -261,7 +268,8 @@ void NodeRegistry::load_json(const cJSON* array) {
                 if (rec.gateway.empty()) continue;
                 if (auto v = json::get_int(r, "hops", 0, 7)) rec.hops = static_cast<int>(*v);
                 if (auto v = json::get_number(r, "snr")) rec.snr = static_cast<float>(*v);
-                if (auto v = json::get_int(r, "rssi", INT32_MIN, INT32_MAX)) rec.rssi = static_cast<int32_t>(*v);
+                if (auto v = json::get_int(r, "rssi", INT32_MIN, INT32_MAX))
+                    rec.rssi = static_cast<int32_t>(*v);
                 rec.time = json::get_int(r, "time").value_or(0);
                 if (n.receptions.size() < kMaxGatewaysPerNode) n.receptions.push_back(rec);
             }
@@ -273,13 +281,17 @@ void NodeRegistry::load_json(const cJSON* array) {
             mesh::PositionInfo pos;
             pos.latitude_i = static_cast<int32_t>(*lat);
             pos.longitude_i = static_cast<int32_t>(*lon);
-            if (auto v = json::get_int(po, "altitude", INT32_MIN, INT32_MAX)) pos.altitude = static_cast<int32_t>(*v);
-            if (auto v = json::get_int(po, "time", 0, UINT32_MAX)) pos.time = static_cast<uint32_t>(*v);
-            if (auto v = json::get_int(po, "precision_bits", 0, 32)) pos.precision_bits = static_cast<uint32_t>(*v);
+            if (auto v = json::get_int(po, "altitude", INT32_MIN, INT32_MAX))
+                pos.altitude = static_cast<int32_t>(*v);
+            if (auto v = json::get_int(po, "time", 0, UINT32_MAX))
+                pos.time = static_cast<uint32_t>(*v);
+            if (auto v = json::get_int(po, "precision_bits", 0, 32))
+                pos.precision_bits = static_cast<uint32_t>(*v);
             n.position = pos;
             n.position_heard = json::get_int(po, "heard").value_or(0);
         }
-        if (auto v = json::get_int(item, "battery_level", 0, 255)) n.battery_level = static_cast<uint32_t>(*v);
+        if (auto v = json::get_int(item, "battery_level", 0, 255))
+            n.battery_level = static_cast<uint32_t>(*v);
         if (auto v = json::get_number(item, "voltage")) n.voltage = static_cast<float>(*v);
         nodes_[n.num] = std::move(n);
     }

@@ -28,7 +28,8 @@ json::Ptr chat_queue_json(const std::vector<telegram::OutboundMessage>& queue) {
         if (m.options.reply_to_message_id) {
             json::add_int(o.get(), "reply_to", *m.options.reply_to_message_id);
         }
-        if (m.options.message_thread_id) json::add_int(o.get(), "thread_id", *m.options.message_thread_id);
+        if (m.options.message_thread_id)
+            json::add_int(o.get(), "thread_id", *m.options.message_thread_id);
         json::append(array.get(), std::move(o));
     }
     return array;
@@ -63,7 +64,8 @@ bool parse_state(const std::string& text, PersistentState& state, NodeRegistry& 
     }
     PersistentState s;
     if (auto id = json::get_string(o, "node_id")) s.node_id = mesh::parse_node_id(*id);
-    s.packet_counter = static_cast<uint32_t>(json::get_int(o, "packet_counter", 0, UINT32_MAX).value_or(0));
+    s.packet_counter =
+        static_cast<uint32_t>(json::get_int(o, "packet_counter", 0, UINT32_MAX).value_or(0));
     s.telegram_offset = json::get_int(o, "telegram_offset").value_or(0);
     const cJSON* item = nullptr;
     const cJSON* mesh_queue = json::member(o, "mesh_queue");
@@ -73,7 +75,8 @@ bool parse_state(const std::string& text, PersistentState& state, NodeRegistry& 
             auto payload = json::get_string(item, "payload");
             auto raw = payload ? base64_decode(*payload) : std::nullopt;
             if (!topic || !raw) continue;
-            s.mesh_queue.push_back({*topic, *raw, json::get_string(item, "client_id").value_or(""), 0});
+            s.mesh_queue.push_back(
+                {*topic, *raw, json::get_string(item, "client_id").value_or(""), 0});
         }
     }
     const cJSON* chat_queue = json::member(o, "chat_queue");

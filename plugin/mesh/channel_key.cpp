@@ -3,8 +3,7 @@
 namespace tgmesh::mesh {
 
 const Bytes& default_channel_key() {
-    static const Bytes key(
-        "\xd4\xf1\xbb\x3a\x20\x29\x07\x59\xf0\xbc\xff\xab\xcf\x4e\x69\x01", 16);
+    static const Bytes key("\xd4\xf1\xbb\x3a\x20\x29\x07\x59\xf0\xbc\xff\xab\xcf\x4e\x69\x01", 16);
     return key;
 }
 
@@ -29,8 +28,10 @@ std::optional<Bytes> expand_psk(BytesView psk) {
 
 uint8_t channel_hash(std::string_view name, BytesView expanded_key) {
     uint8_t hash = 0;
-    for (unsigned char c : name) hash ^= c;
-    for (unsigned char c : expanded_key) hash ^= c;
+    for (unsigned char c : name)
+        hash ^= c;
+    for (unsigned char c : expanded_key)
+        hash ^= c;
     return hash;
 }
 

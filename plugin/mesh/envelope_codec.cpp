@@ -67,8 +67,8 @@ Bytes encode_data(const Data& data) {
 }
 
 std::optional<Envelope> decode_envelope(BytesView bytes) {
-    auto msg = pb::unpack<Meshtastic__ServiceEnvelope>(meshtastic__service_envelope__descriptor,
-                                                       bytes);
+    auto msg =
+        pb::unpack<Meshtastic__ServiceEnvelope>(meshtastic__service_envelope__descriptor, bytes);
     if (!msg || msg->packet == nullptr) return std::nullopt;
     const Meshtastic__MeshPacket& in = *msg->packet;
     Envelope env;

@@ -21,8 +21,7 @@ std::optional<uint32_t> get_u32(const cJSON* obj, const char* key) {
 
 std::optional<std::string> text_of(const cJSON* payload) {
     if (payload == nullptr) return std::nullopt;
-    if (auto text = json::get_string(payload, "text");
-        text && cJSON_GetArraySize(payload) == 1) {
+    if (auto text = json::get_string(payload, "text"); text && cJSON_GetArraySize(payload) == 1) {
         return text;
     }
     return json::print(payload);
@@ -62,7 +61,8 @@ std::optional<DeviceMetricsInfo> device_metrics_of(const cJSON* payload) {
     }
     DeviceMetricsInfo info;
     if (auto level = get_u32(payload, "battery_level")) info.battery_level = *level;
-    if (auto volts = json::get_number(payload, "voltage")) info.voltage = static_cast<float>(*volts);
+    if (auto volts = json::get_number(payload, "voltage"))
+        info.voltage = static_cast<float>(*volts);
     return info;
 }
 

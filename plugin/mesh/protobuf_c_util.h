@@ -38,11 +38,13 @@ inline Bytes to_bytes(const ProtobufCBinaryData& data) {
 
 // A view of bytes for packing; protobuf-c takes a non-const pointer but does not write.
 inline ProtobufCBinaryData binary_view(BytesView bytes) {
-    return ProtobufCBinaryData{bytes.size(),
-                               const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(bytes.data()))};
+    return ProtobufCBinaryData{
+        bytes.size(), const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(bytes.data()))};
 }
 
-inline std::string to_string(const char* text) { return text ? std::string(text) : std::string(); }
+inline std::string to_string(const char* text) {
+    return text ? std::string(text) : std::string();
+}
 
 template <class T>
 std::optional<T> opt(protobuf_c_boolean has, T value) {

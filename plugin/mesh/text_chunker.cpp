@@ -9,7 +9,8 @@ namespace {
 constexpr size_t kMarkerBytes = 6;  // "(i/n) " with n <= 9
 
 std::string_view trim_leading_spaces(std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.front() == ' ')
+        s.remove_prefix(1);
     return s;
 }
 
@@ -25,7 +26,8 @@ std::vector<std::string_view> split_pieces(std::string_view text, size_t room, b
             if (space != std::string_view::npos && space > 0 && space * 5 >= cut * 3) cut = space;
         }
         std::string_view piece = text.substr(0, cut);
-        while (!piece.empty() && piece.back() == ' ') piece.remove_suffix(1);
+        while (!piece.empty() && piece.back() == ' ')
+            piece.remove_suffix(1);
         if (!piece.empty()) pieces.push_back(piece);
         text = trim_leading_spaces(text.substr(cut));
     }

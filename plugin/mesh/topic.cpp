@@ -4,8 +4,7 @@ namespace tgmesh::mesh {
 
 namespace {
 // Splits "<channel>/<gateway>" with exactly two levels, as the +/+ filter requires.
-bool split_two_levels(std::string_view rest, std::string_view& channel,
-                      std::string_view& gateway) {
+bool split_two_levels(std::string_view rest, std::string_view& channel, std::string_view& gateway) {
     size_t slash = rest.find('/');
     if (slash == std::string_view::npos) return false;
     gateway = rest.substr(slash + 1);

@@ -26,15 +26,15 @@ std::string explain(std::string_view method, const ApiResult& r, const std::stri
 
 Millis ApiHealth::on_failure(std::string_view method, const ApiResult& result,
                              const std::string& error) {
-    Millis delay = backoff_.fail();
+    Millis delay = backoff_.record_failure();
     if (result.outcome == Outcome::kRetryAfter) {
         delay = static_cast<Millis>(result.retry_after_s) * kSecond;
     }
     // One line per episode, plus one whenever the kind of failure changes.
     if (failures_ == 0 || result.outcome != last_outcome_) {
-        log_.log(core::LogLevel::kWarning,
-                 explain(method, result, error) + "; retrying in " +
-                     std::to_string(delay / kSecond) + " s (further failures are not logged)");
+        log_.log(core::LogLevel::kWarning, explain(method, result, error) + "; retrying in " +
+                                               std::to_string(delay / kSecond) +
+                                               " s (further failures are not logged)");
     }
     ++failures_;
     last_outcome_ = result.outcome;
@@ -43,8 +43,8 @@ Millis ApiHealth::on_failure(std::string_view method, const ApiResult& result,
 
 void ApiHealth::on_success() {
     if (failures_ > 0) {
-        log_.log(core::LogLevel::kNotice,
-                 "Telegram reachable again after " + std::to_string(failures_) + " failed requests");
+        log_.log(core::LogLevel::kNotice, "Telegram reachable again after " +
+                                              std::to_string(failures_) + " failed requests");
     }
     failures_ = 0;
     last_outcome_ = Outcome::kOk;

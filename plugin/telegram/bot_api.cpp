@@ -13,7 +13,7 @@ ApiResult parse_response(long http_status, std::string_view body) {
         // Not a Bot API answer at all (a proxy's error page, a truncated body).
         r.description = "malformed response (HTTP " + std::to_string(http_status) + ")";
         r.outcome = (http_status == 401 || http_status == 404) ? Outcome::kUnauthorized
-                                                                : Outcome::kTransient;
+                                                               : Outcome::kTransient;
         return r;
     }
     if (*ok) {
@@ -44,7 +44,8 @@ ApiResult parse_response(long http_status, std::string_view body) {
 
 std::string method_url(std::string_view api_url, std::string_view token, std::string_view method) {
     std::string url(api_url);
-    while (!url.empty() && url.back() == '/') url.pop_back();
+    while (!url.empty() && url.back() == '/')
+        url.pop_back();
     url += "/bot";
     url += token;
     url += '/';

@@ -53,7 +53,8 @@ std::vector<std::string> split_message(const std::vector<std::string>& lines, si
         size_t line_units = utf8::utf16_length(line);
         if (line_units > limit) {
             flush();
-            for (auto& piece : cut_long_line(line, limit)) messages.push_back(std::move(piece));
+            for (auto& piece : cut_long_line(line, limit))
+                messages.push_back(std::move(piece));
             continue;
         }
         size_t needed = current.empty() ? line_units : units + 1 + line_units;

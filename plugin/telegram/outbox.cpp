@@ -5,7 +5,9 @@
 namespace tgmesh::telegram {
 
 namespace {
-bool is_group(int64_t chat_id) { return chat_id < 0; }
+bool is_group(int64_t chat_id) {
+    return chat_id < 0;
+}
 }  // namespace
 
 bool Outbox::enqueue(OutboundMessage message) {
@@ -19,13 +21,15 @@ bool Outbox::enqueue(OutboundMessage message) {
 
 size_t Outbox::size() const {
     size_t n = 0;
-    for (const auto& [id, lane] : lanes_) n += lane.queue.size();
+    for (const auto& [id, lane] : lanes_)
+        n += lane.queue.size();
     return n;
 }
 
 std::vector<OutboundMessage> Outbox::pending() const {
     std::vector<OutboundMessage> out;
-    for (const auto& [id, lane] : lanes_) out.insert(out.end(), lane.queue.begin(), lane.queue.end());
+    for (const auto& [id, lane] : lanes_)
+        out.insert(out.end(), lane.queue.begin(), lane.queue.end());
     return out;
 }
 
@@ -33,7 +37,8 @@ void Outbox::requeue_in_flight() {
     // In-flight messages stay at the head of their queue until answered, so only the flags
     // and callbacks need resetting.
     ++generation_;
-    for (auto& [id, lane] : lanes_) lane.in_flight = false;
+    for (auto& [id, lane] : lanes_)
+        lane.in_flight = false;
 }
 
 Millis Outbox::lane_ready_at(int64_t chat_id, const Lane& lane, Millis now) const {
@@ -97,9 +102,9 @@ void Outbox::on_response(int64_t chat_id, const core::HttpResponse& response) {
             ++stats_.telegram_429;
             ++stats_.telegram_errors;
             lane.not_before = now + static_cast<Millis>(r.retry_after_s) * kSecond;
-            log_.log(core::LogLevel::kWarning,
-                     "Telegram rate limit for chat " + std::to_string(chat_id) + ": retrying after " +
-                         std::to_string(r.retry_after_s) + " s");
+            log_.log(core::LogLevel::kWarning, "Telegram rate limit for chat " +
+                                                   std::to_string(chat_id) + ": retrying after " +
+                                                   std::to_string(r.retry_after_s) + " s");
             return;
         case Outcome::kRejected: {
             ++stats_.telegram_errors;

@@ -15,7 +15,9 @@ void Poller::stop() {
     phase_ = Phase::kStopped;
 }
 
-Millis Poller::next_due() const { return phase_ == Phase::kIdle ? next_at_ : kNever; }
+Millis Poller::next_due() const {
+    return phase_ == Phase::kIdle ? next_at_ : kNever;
+}
 
 void Poller::run_due(Millis now) {
     if (phase_ != Phase::kIdle || now < next_at_) return;
@@ -30,10 +32,9 @@ void Poller::request_me() {
     phase_ = Phase::kInFlight;
     after_wait_ = Phase::kNeedMe;
     uint64_t gen = generation_;
-    http_.post({endpoint_.url("getMe"), "{}", 30 * kSecond},
-               [this, gen](core::HttpResponse r) {
-                   if (gen == generation_) on_me(r);
-               });
+    http_.post({endpoint_.url("getMe"), "{}", 30 * kSecond}, [this, gen](core::HttpResponse r) {
+        if (gen == generation_) on_me(r);
+    });
 }
 
 void Poller::request_updates() {

@@ -43,8 +43,8 @@ std::optional<Bytes> base64_decode(std::string_view text) {
         return std::nullopt;
     }
     int tail = 0;
-    if (EVP_DecodeFinal(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + produced, &tail) !=
-        1) {
+    if (EVP_DecodeFinal(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + produced,
+                        &tail) != 1) {
         return std::nullopt;
     }
     out.resize(static_cast<size_t>(produced + tail));

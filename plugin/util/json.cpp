@@ -50,8 +50,12 @@ std::optional<bool> get_bool(const cJSON* object, const char* key) {
     return cJSON_IsTrue(item) != 0;
 }
 
-Ptr make_object() { return Ptr(cJSON_CreateObject()); }
-Ptr make_array() { return Ptr(cJSON_CreateArray()); }
+Ptr make_object() {
+    return Ptr(cJSON_CreateObject());
+}
+Ptr make_array() {
+    return Ptr(cJSON_CreateArray());
+}
 
 cJSON* add_string(cJSON* object, const char* key, std::string_view value) {
     // cJSON copies with strlen, so build a NUL-terminated copy; embedded NULs end the string.
@@ -79,6 +83,8 @@ cJSON* add_item(cJSON* object, const char* key, Ptr child) {
     return object;
 }
 
-void append(cJSON* array, Ptr child) { cJSON_AddItemToArray(array, child.release()); }
+void append(cJSON* array, Ptr child) {
+    cJSON_AddItemToArray(array, child.release());
+}
 
 }  // namespace tgmesh::json

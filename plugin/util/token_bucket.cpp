@@ -28,9 +28,10 @@ Millis TokenBucket::ready_at(Millis now) const {
     return now + static_cast<Millis>(std::ceil((1.0 - tokens) / rate_per_ms_));
 }
 
-Millis Backoff::fail() {
+Millis Backoff::record_failure() {
     Millis delay = initial_;
-    for (int i = 0; i < failures_ && delay < cap_; ++i) delay *= 2;
+    for (int i = 0; i < failures_ && delay < cap_; ++i)
+        delay *= 2;
     ++failures_;
     return std::min(delay, cap_);
 }

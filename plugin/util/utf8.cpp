@@ -55,7 +55,8 @@ size_t prefix_at_boundary(std::string_view text, size_t max_bytes) {
     if (max_bytes >= text.size()) return text.size();
     size_t n = max_bytes;
     // Step back over continuation bytes so the cut lands before a lead byte.
-    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80)
+        --n;
     return n;
 }
 

@@ -4,12 +4,12 @@
 #include <memory>
 #include <string>
 
+#include "test_support.h"
 #include "tgmesh/core/bridge.h"
 #include "tgmesh/core/state.h"
 #include "tgmesh/mesh/keyring.h"
 #include "tgmesh/mesh/payloads.h"
 #include "tgmesh/mesh/portnum.h"
-#include "test_support.h"
 
 using namespace tgmesh;
 using namespace tgmesh::core;
@@ -24,9 +24,9 @@ constexpr int64_t kAdmin = 111;
 const char* kToken = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz";
 
 Config base_config() {
-    Options opts = {{"bot_token", kToken},       {"api_url", "http://127.0.0.1:9"},
-                    {"chat_ids", "-1001"},       {"admin_ids", "111"},
-                    {"node_id", "!7b000001"},    {"mesh_interval", "0"},
+    Options opts = {{"bot_token", kToken},        {"api_url", "http://127.0.0.1:9"},
+                    {"chat_ids", "-1001"},        {"admin_ids", "111"},
+                    {"node_id", "!7b000001"},     {"mesh_interval", "0"},
                     {"state_file", "/tmp/x.json"}};
     auto r = load_config(opts);
     if (!r.config) fail_msg("config: %s", r.error.c_str());
@@ -43,14 +43,16 @@ struct Harness {
 
     void start(Config config = base_config()) {
         bridge = std::make_unique<Bridge>(
-            std::move(config), Services{clock, publisher, http, store, log, [] { return 0x12345u; }});
+            std::move(config),
+            Services{clock, publisher, http, store, log, [] { return 0x12345u; }});
         bridge->start();
         bridge->run_due();
     }
     // Answers getMe and leaves a getUpdates pending.
     void connect_telegram() {
         auto me = http.take("getMe");
-        test::FakeHttp::reply(me, 200, R"({"ok":true,"result":{"id":9,"is_bot":true,"username":"tgmesh_bot"}})");
+        test::FakeHttp::reply(
+            me, 200, R"({"ok":true,"result":{"id":9,"is_bot":true,"username":"tgmesh_bot"}})");
         bridge->run_due();
     }
     void deliver_updates(const std::string& updates_json) {
@@ -73,7 +75,8 @@ struct Harness {
                 auto body = json::parse(p.request.json_body);
                 sent.emplace_back(*json::get_int(body.get(), "chat_id"),
                                   *json::get_string(body.get(), "text"));
-                test::FakeHttp::reply(p, 200, R"({"ok":true,"result":{"message_id":77,"chat":{"id":-1001}}})");
+                test::FakeHttp::reply(
+                    p, 200, R"({"ok":true,"result":{"message_id":77,"chat":{"id":-1001}}})");
             }
         }
         return sent;
@@ -106,7 +109,8 @@ std::string update(int64_t id, int64_t chat, int64_t user, const std::string& te
 }
 
 Bytes text_envelope(mesh::NodeNum from, uint32_t id, const std::string& text,
-                    const std::string& gateway, mesh::NodeNum to = mesh::kBroadcast, float snr = 5.0f) {
+                    const std::string& gateway, mesh::NodeNum to = mesh::kBroadcast,
+                    float snr = 5.0f) {
     mesh::Packet header;
     header.from = from;
     header.to = to;
@@ -170,7 +174,8 @@ void a_text_heard_by_three_gateways_is_posted_once(void**) {
     Harness h;
     h.start();
     h.connect_telegram();
-    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111", nodeinfo_envelope(kAlice, 1, "Alice <Base>", "AB"));
+    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111",
+                              nodeinfo_envelope(kAlice, 1, "Alice <Base>", "AB"));
     for (const char* gw : {"!22222222", "!33333333", "!44444444"}) {
         h.bridge->on_mqtt_message(std::string("msh/US/2/e/LongFast/") + gw,
                                   text_envelope(kAlice, 99, "hi <all> & you", gw));
@@ -210,7 +215,8 @@ void dms_to_others_and_own_packets_are_not_posted(void**) {
 void malformed_and_undecryptable_are_counted_and_logged_once(void**) {
     Harness h;
     h.start();
-    for (int i = 0; i < 3; ++i) h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!22222222", "garbage");
+    for (int i = 0; i < 3; ++i)
+        h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!22222222", "garbage");
     mesh::Packet header;
     header.from = kAlice;
     header.to = mesh::kBroadcast;
@@ -218,12 +224,14 @@ void malformed_and_undecryptable_are_counted_and_logged_once(void**) {
     mesh::Data data;
     data.portnum = 1;
     data.payload = "secret";
-    Bytes other = mesh::seal_envelope(mesh::make_channel_key("Secret", Bytes(16, 'k')), header, data, "!22222222");
+    Bytes other = mesh::seal_envelope(mesh::make_channel_key("Secret", Bytes(16, 'k')), header,
+                                      data, "!22222222");
     h.bridge->on_mqtt_message("msh/US/2/e/Secret/!22222222", other);
     assert_int_equal(h.bridge->stats().dropped(Drop::kMalformedEnvelope), 3);
     assert_int_equal(h.bridge->stats().dropped(Drop::kUndecryptable), 1);
     int malformed_lines = 0;
-    for (const auto& l : h.log.lines) malformed_lines += l.find("malformed") != std::string::npos;
+    for (const auto& l : h.log.lines)
+        malformed_lines += l.find("malformed") != std::string::npos;
     assert_int_equal(malformed_lines, 1);
 }
 
@@ -261,7 +269,8 @@ void send_to_node_by_name_and_id(void**) {
     h.start();
     h.take_published();
     h.connect_telegram();
-    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111", nodeinfo_envelope(kAlice, 1, "Base Camp", "BC"));
+    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111",
+                              nodeinfo_envelope(kAlice, 1, "Base Camp", "BC"));
     h.deliver_updates("[" + update(1, kChat, 5, "/send_to_node base camp are you there?") + "," +
                       update(2, kChat, 5, "/send_to_node !0badcafe ping") + "," +
                       update(3, kChat, 5, "/send_to_node nobody hi") + "]");
@@ -286,7 +295,8 @@ void long_texts_are_chunked_or_refused(void**) {
     h.take_published();
     h.connect_telegram();
     std::string text(90, 'x');
-    for (size_t i = 9; i < text.size(); i += 10) text[i] = ' ';
+    for (size_t i = 9; i < text.size(); i += 10)
+        text[i] = ' ';
     h.deliver_updates("[" + update(1, kChat, 5, "/send " + text) + "," +
                       update(2, kChat, 5, "/send " + std::string(400, 'y')) + "]");
     auto out = h.take_published();
@@ -294,7 +304,8 @@ void long_texts_are_chunked_or_refused(void**) {
     for (size_t i = 0; i < out.size(); ++i) {
         std::string part = open_downlink(out[i]).payload;
         assert_true(part.size() <= 40);
-        std::string marker = "(" + std::to_string(i + 1) + "/" + std::to_string(out.size()) + ") Alice: ";
+        std::string marker =
+            "(" + std::to_string(i + 1) + "/" + std::to_string(out.size()) + ") Alice: ";
         assert_int_equal(part.rfind(marker, 0), 0);
     }
     auto replies = h.flush_chat();
@@ -310,14 +321,16 @@ void a_full_mesh_queue_refuses_with_a_reply(void**) {
     h.take_published();
     h.connect_telegram();
     std::string updates = "[";
-    for (int i = 0; i < 52; ++i) updates += (i ? "," : "") + update(100 + i, kChat, 5, "/send m" + std::to_string(i));
+    for (int i = 0; i < 52; ++i)
+        updates += (i ? "," : "") + update(100 + i, kChat, 5, "/send m" + std::to_string(i));
     h.deliver_updates(updates + "]");
     // The announce at start holds the queue for an hour: 50 wait, 2 are refused.
     assert_int_equal(h.bridge->stats().dropped(Drop::kMeshQueueFull), 2);
     auto replies = h.flush_chat(400, 3000);  // a group gets 20 messages a minute
     assert_int_equal(replies.size(), 52);
     bool refused = false;
-    for (auto& r : replies) refused |= std::strstr(r.second.c_str(), "queue is full") != nullptr;
+    for (auto& r : replies)
+        refused |= std::strstr(r.second.c_str(), "queue is full") != nullptr;
     assert_true(refused);
 }
 
@@ -326,11 +339,13 @@ void chats_not_bridged_are_ignored_with_one_log_line(void**) {
     h.start();
     h.take_published();
     h.connect_telegram();
-    h.deliver_updates("[" + update(1, -999, 5, "/send x") + "," + update(2, -999, 5, "hello") + "]");
+    h.deliver_updates("[" + update(1, -999, 5, "/send x") + "," + update(2, -999, 5, "hello") +
+                      "]");
     assert_int_equal(h.take_published().size(), 0);
     assert_int_equal(h.flush_chat().size(), 0);
     int lines = 0;
-    for (const auto& l : h.log.lines) lines += l.find("-999") != std::string::npos;
+    for (const auto& l : h.log.lines)
+        lines += l.find("-999") != std::string::npos;
     assert_int_equal(lines, 1);
 }
 
@@ -353,7 +368,8 @@ void probe_is_admin_only_and_reports_latency(void**) {
     h.start();
     h.take_published();
     h.connect_telegram();
-    h.deliver_updates("[" + update(1, kChat, 5, "/probe") + "," + update(2, kChat, kAdmin, "/probe@tgmesh_bot") + "]");
+    h.deliver_updates("[" + update(1, kChat, 5, "/probe") + "," +
+                      update(2, kChat, kAdmin, "/probe@tgmesh_bot") + "]");
     auto out = h.take_published();
     assert_int_equal(out.size(), 1);
     assert_string_equal(out[0].topic.c_str(), "msh/US/tgmesh/probe");
@@ -401,7 +417,8 @@ void state_survives_a_restart(void**) {
     Harness h;
     h.start();
     h.connect_telegram();
-    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111", nodeinfo_envelope(kAlice, 1, "Base Camp", "BC"));
+    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111",
+                              nodeinfo_envelope(kAlice, 1, "Base Camp", "BC"));
     h.deliver_updates("[" + update(41, kChat, 5, "/nodes") + "]");
     h.bridge->shutdown({{"msh/US/2/e/LongFast/!7b000001", "unpublished", "", 0}});
     assert_true(h.store.text.has_value());
@@ -438,7 +455,8 @@ void state_is_saved_at_most_every_30_seconds(void**) {
     h.clock.advance(31'000);
     h.bridge->run_due();
     assert_int_equal(h.store.saves, saves + 1);
-    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111", nodeinfo_envelope(kAlice, 1, "A", "A"));
+    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111",
+                              nodeinfo_envelope(kAlice, 1, "A", "A"));
     h.clock.advance(10'000);
     h.bridge->run_due();
     assert_int_equal(h.store.saves, saves + 1);
@@ -446,7 +464,8 @@ void state_is_saved_at_most_every_30_seconds(void**) {
     h.bridge->run_due();
     assert_int_equal(h.store.saves, saves + 2);
     h.store.fail_saves = true;
-    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111", nodeinfo_envelope(kAlice, 2, "A", "A"));
+    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111",
+                              nodeinfo_envelope(kAlice, 2, "A", "A"));
     h.clock.advance(31'000);
     h.bridge->run_due();
     assert_true(h.log.contains("disk full"));

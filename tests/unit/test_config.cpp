@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "test_support.h"
 #include "tgmesh/core/config.h"
 #include "tgmesh/mesh/channel_key.h"
-#include "test_support.h"
 
 using tgmesh::core::Config;
 using tgmesh::core::ConfigResult;
@@ -24,7 +24,7 @@ const char* kTokenSecret = "AAHsecretTokenText_-x";
 
 // A file under /tmp that is removed when the test ends.
 class TempFile {
-public:
+  public:
     explicit TempFile(const std::string& content) {
         char name[] = "/tmp/tgmesh-test-XXXXXX";
         int fd = mkstemp(name);
@@ -43,7 +43,7 @@ public:
     TempFile& operator=(const TempFile&) = delete;
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -455,7 +455,8 @@ void config_file_inside_config_file_is_ignored_with_a_warning(void**) {
     assert_true(r.config.has_value());
     assert_int_equal(r.config->hop_limit, 2);
     bool warned = false;
-    for (const auto& w : r.warnings) warned = warned || contains(w, "config_file");
+    for (const auto& w : r.warnings)
+        warned = warned || contains(w, "config_file");
     assert_true(warned);
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "test_support.h"
 #include "tgmesh/mesh/aes_ctr.h"
 #include "tgmesh/mesh/channel_key.h"
 #include "tgmesh/mesh/keyring.h"
@@ -10,7 +11,6 @@
 #include "tgmesh/mesh/payloads.h"
 #include "tgmesh/mesh/portnum.h"
 #include "tgmesh/util/base64.h"
-#include "test_support.h"
 
 using namespace tgmesh;
 using namespace tgmesh::mesh;
@@ -48,12 +48,15 @@ Keyring default_keyring() {
 
 // Header fields every envelope vector lists.
 void check_common(const Envelope& env, const cJSON* expect) {
-    if (auto v = json::get_string(expect, "channel_id")) assert_string_equal(env.channel_id.c_str(), v->c_str());
-    if (auto v = json::get_string(expect, "gateway_id")) assert_string_equal(env.gateway_id.c_str(), v->c_str());
+    if (auto v = json::get_string(expect, "channel_id"))
+        assert_string_equal(env.channel_id.c_str(), v->c_str());
+    if (auto v = json::get_string(expect, "gateway_id"))
+        assert_string_equal(env.gateway_id.c_str(), v->c_str());
     if (json::member(expect, "from")) assert_int_equal(env.packet.from, u32(expect, "from"));
     if (json::member(expect, "to")) assert_int_equal(env.packet.to, u32(expect, "to"));
     if (json::member(expect, "id")) assert_int_equal(env.packet.id, u32(expect, "id"));
-    if (json::member(expect, "channel")) assert_int_equal(env.packet.channel, u32(expect, "channel"));
+    if (json::member(expect, "channel"))
+        assert_int_equal(env.packet.channel, u32(expect, "channel"));
     if (json::member(expect, "hop_start")) {
         assert_int_equal(env.packet.hop_start.value_or(0), u32(expect, "hop_start"));
     }
@@ -144,7 +147,8 @@ void decoded_map_report(void**) {
     assert_int_equal(report->role.value_or(99), *json::get_int(want, "role"));
     assert_int_equal(report->hw_model.value_or(0), *json::get_int(want, "hw_model"));
     assert_true(report->position.has_value());
-    assert_int_equal(report->position->latitude_i, *json::get_int(want, "latitude_i", INT32_MIN, INT32_MAX));
+    assert_int_equal(report->position->latitude_i,
+                     *json::get_int(want, "latitude_i", INT32_MIN, INT32_MAX));
     assert_int_equal(report->position->longitude_i, *json::get_int(want, "longitude_i"));
     assert_int_equal(report->position->altitude.value_or(0), *json::get_int(want, "altitude"));
 }
@@ -166,7 +170,8 @@ void encrypted_telemetry_opens_with_default_key(void**) {
     // The raw decryption equals the vector's plaintext byte for byte.
     auto plain = aes_ctr(default_channel_key(), packet_nonce(env.packet.id, env.packet.from),
                          *env.packet.encrypted);
-    assert_string_equal(to_hex(*plain).c_str(), json::get_string(expect, "decrypted_data_hex")->c_str());
+    assert_string_equal(to_hex(*plain).c_str(),
+                        json::get_string(expect, "decrypted_data_hex")->c_str());
 }
 
 void encrypted_text_dm_opens_with_default_key(void**) {
@@ -175,8 +180,9 @@ void encrypted_text_dm_opens_with_default_key(void**) {
     const cJSON* expect = expect_of(doc.get(), "G_text_dm_encrypted_default_key");
     check_common(env, expect);
     Nonce iv = packet_nonce(env.packet.id, env.packet.from);
-    assert_string_equal(to_hex(BytesView(reinterpret_cast<const char*>(iv.data()), iv.size())).c_str(),
-                        json::get_string(expect, "iv_hex")->c_str());
+    assert_string_equal(
+        to_hex(BytesView(reinterpret_cast<const char*>(iv.data()), iv.size())).c_str(),
+        json::get_string(expect, "iv_hex")->c_str());
     auto opened = default_keyring().open(env.packet);
     assert_true(opened.has_value());
     assert_int_equal(opened->data.portnum, port::kTextMessage);
@@ -211,8 +217,8 @@ void synthetic_downlink_rebuilt_byte_for_byte(void**) {
     data.bitfield = kBitfieldOkToMqtt;
     assert_string_equal(to_hex(encode_data(data)).c_str(),
                         json::get_string(expect, "data_plain_hex")->c_str());
-    Bytes envelope = seal_envelope(make_channel_key("LongFast", default_channel_key()), header, data,
-                                   "!7b000001");
+    Bytes envelope = seal_envelope(make_channel_key("LongFast", default_channel_key()), header,
+                                   data, "!7b000001");
     assert_string_equal(to_hex(envelope).c_str(), json::get_string(vec, "hex")->c_str());
     // And it opens again to the same text.
     auto env = decode_envelope(envelope);
@@ -278,9 +284,11 @@ void unencrypted_channel_passes_bytes_through(void**) {
 
 void malformed_envelopes_are_rejected(void**) {
     assert_false(decode_envelope("").has_value());
-    assert_false(decode_envelope("\x0a\xff\xff\xff\xff\x0f").has_value());     // length past the end
-    assert_false(decode_envelope("\x12\x03" "abc").has_value());                // no packet
-    assert_false(decode_envelope("\x0a\x02\x0d\x01").has_value());               // truncated fixed32
+    assert_false(decode_envelope("\x0a\xff\xff\xff\xff\x0f").has_value());  // length past the end
+    assert_false(decode_envelope("\x12\x03"
+                                 "abc")
+                     .has_value());                                 // no packet
+    assert_false(decode_envelope("\x0a\x02\x0d\x01").has_value());  // truncated fixed32
     assert_false(decode_envelope(Bytes(300, '\xff')).has_value());
 }
 

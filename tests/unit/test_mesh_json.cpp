@@ -2,9 +2,9 @@
 #include <cmath>
 #include <string>
 
+#include "test_support.h"
 #include "tgmesh/mesh/json_uplink.h"
 #include "tgmesh/mesh/topic.h"
-#include "test_support.h"
 
 using namespace tgmesh;
 using namespace tgmesh::mesh;

@@ -26,7 +26,7 @@ tgmesh::json::Ptr load_vectors(const char* name);
 tgmesh::Bytes hex(const std::string& text);
 
 class FakeClock : public tgmesh::Clock {
-public:
+  public:
     tgmesh::Millis now = 1'000'000;
     int64_t unix_now = 1'760'000'000;
     tgmesh::Millis now_ms() const override { return now; }
@@ -38,21 +38,25 @@ public:
 };
 
 class FakePublisher : public tgmesh::core::Publisher {
-public:
+  public:
     std::vector<tgmesh::core::Outgoing> published;
-    void publish(tgmesh::core::Outgoing message) override { published.push_back(std::move(message)); }
+    void publish(tgmesh::core::Outgoing message) override {
+        published.push_back(std::move(message));
+    }
 };
 
 class FakeLogger : public tgmesh::core::Logger {
-public:
+  public:
     std::vector<std::string> lines;
-    void log(tgmesh::core::LogLevel, std::string line) override { lines.push_back(std::move(line)); }
+    void log(tgmesh::core::LogLevel, std::string line) override {
+        lines.push_back(std::move(line));
+    }
     bool contains(const std::string& needle) const;
 };
 
 // Requests wait until the test answers them.
 class FakeHttp : public tgmesh::core::HttpClient {
-public:
+  public:
     struct Pending {
         tgmesh::core::HttpRequest request;
         std::function<void(tgmesh::core::HttpResponse)> done;
@@ -77,7 +81,7 @@ public:
 };
 
 class FakeStore : public tgmesh::core::StateStore {
-public:
+  public:
     std::optional<std::string> text;
     std::string load_error;
     bool fail_saves = false;

@@ -1,10 +1,10 @@
 // Bot API wire format: response classification, URLs, request bodies, updates and commands.
 #include <string>
 
+#include "test_support.h"
 #include "tgmesh/telegram/bot_api.h"
 #include "tgmesh/telegram/update.h"
 #include "tgmesh/util/json.h"
-#include "test_support.h"
 
 using tgmesh::json::Ptr;
 using tgmesh::telegram::ApiResult;
@@ -52,7 +52,8 @@ void too_many_requests_gives_retry_after(void**) {
 }
 
 void too_many_requests_without_retry_after_waits_at_least_a_second(void**) {
-    ApiResult r = parse_response(429, R"({"ok":false,"error_code":429,"description":"Too Many Requests"})");
+    ApiResult r =
+        parse_response(429, R"({"ok":false,"error_code":429,"description":"Too Many Requests"})");
     assert_true(r.outcome == Outcome::kRetryAfter);
     assert_true(r.retry_after_s >= 1);
 }
@@ -65,7 +66,8 @@ void conflict_409(void**) {
 }
 
 void unauthorized_401(void**) {
-    ApiResult r = parse_response(401, R"({"ok":false,"error_code":401,"description":"Unauthorized"})");
+    ApiResult r =
+        parse_response(401, R"({"ok":false,"error_code":401,"description":"Unauthorized"})");
     assert_true(r.outcome == Outcome::kUnauthorized);
 }
 
@@ -76,8 +78,8 @@ void not_found_404_is_unauthorized_as_documented(void**) {
 }
 
 void server_error_500_is_transient(void**) {
-    ApiResult r =
-        parse_response(500, R"({"ok":false,"error_code":500,"description":"Internal Server Error"})");
+    ApiResult r = parse_response(
+        500, R"({"ok":false,"error_code":500,"description":"Internal Server Error"})");
     assert_true(r.outcome == Outcome::kTransient);
     r = parse_response(502, R"({"ok":false,"error_code":502,"description":"Bad Gateway"})");
     assert_true(r.outcome == Outcome::kTransient);
@@ -166,7 +168,8 @@ void send_message_body_without_options_has_no_reply_or_thread(void**) {
 }
 
 void send_message_body_keeps_unicode_text(void**) {
-    const std::string text = "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 \xF0\x9F\x98\x80 \"q\"\n2";
+    const std::string text =
+        "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 \xF0\x9F\x98\x80 \"q\"\n2";
     Ptr body = parse_json(tgmesh::telegram::send_message_body(1, text, SendOptions{}));
     assert_true(json::get_string(body.get(), "text") == text);
 }

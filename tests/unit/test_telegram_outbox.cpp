@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
 #include "tgmesh/core/stats.h"
 #include "tgmesh/telegram/outbox.h"
 #include "tgmesh/util/json.h"
-#include "test_support.h"
 
 using tgmesh::kNever;
 using tgmesh::kSecond;
@@ -21,7 +21,7 @@ namespace json = tgmesh::json;
 
 namespace {
 
-constexpr int64_t kPrivate = 5;           // a private chat (positive id)
+constexpr int64_t kPrivate = 5;  // a private chat (positive id)
 constexpr int64_t kOtherPrivate = 6;
 constexpr int64_t kGroup = -1001234567890;  // a supergroup
 
@@ -60,7 +60,8 @@ OutboundMessage msg(int64_t chat, const std::string& text, uint64_t tag = 0) {
 
 size_t pending_sends(const test::FakeHttp& http) {
     size_t n = 0;
-    for (const auto& p : http.pending) n += p.method() == "sendMessage" ? 1 : 0;
+    for (const auto& p : http.pending)
+        n += p.method() == "sendMessage" ? 1 : 0;
     return n;
 }
 
@@ -98,7 +99,8 @@ struct Rig {
         const Millis end = clock.now + horizon;
         while (outbox.size() > 0 && clock.now < end) {
             auto sent = deliver_now();
-            for (size_t i = 0; i < sent.size(); ++i) times.push_back(clock.now);
+            for (size_t i = 0; i < sent.size(); ++i)
+                times.push_back(clock.now);
             Millis next = outbox.next_due(clock.now);
             if (next == kNever) break;
             if (next <= clock.now) {
@@ -118,7 +120,8 @@ struct Rig {
 
 void private_chat_gets_a_burst_then_one_per_second(void**) {
     Rig rig;
-    for (int i = 0; i < 10; ++i) assert_true(rig.outbox.enqueue(msg(kPrivate, "m" + std::to_string(i))));
+    for (int i = 0; i < 10; ++i)
+        assert_true(rig.outbox.enqueue(msg(kPrivate, "m" + std::to_string(i))));
     const Millis t0 = rig.clock.now;
     int spins = 0;
     auto times = rig.deliver_all(60 * kSecond, spins);
@@ -126,7 +129,8 @@ void private_chat_gets_a_burst_then_one_per_second(void**) {
     assert_int_equal(spins, 0);
     // A burst at once...
     size_t burst = 0;
-    while (burst < times.size() && times[burst] == t0) ++burst;
+    while (burst < times.size() && times[burst] == t0)
+        ++burst;
     assert_true(burst >= 2);
     assert_true(burst <= 5);
     // ...then at least a second apart, and not much more.
@@ -139,7 +143,8 @@ void private_chat_gets_a_burst_then_one_per_second(void**) {
 
 void next_due_tells_when_the_private_chat_may_send_again(void**) {
     Rig rig;
-    for (int i = 0; i < 10; ++i) rig.outbox.enqueue(msg(kPrivate, "m" + std::to_string(i)));
+    for (int i = 0; i < 10; ++i)
+        rig.outbox.enqueue(msg(kPrivate, "m" + std::to_string(i)));
     size_t burst = rig.deliver_now().size();
     assert_true(burst >= 1);
     const Millis now = rig.clock.now;
@@ -156,20 +161,23 @@ void next_due_tells_when_the_private_chat_may_send_again(void**) {
 
 void group_chat_gets_a_burst_then_at_most_20_per_minute(void**) {
     Rig rig;
-    for (int i = 0; i < 80; ++i) rig.outbox.enqueue(msg(kGroup, "g" + std::to_string(i)));
+    for (int i = 0; i < 80; ++i)
+        rig.outbox.enqueue(msg(kGroup, "g" + std::to_string(i)));
     const Millis t0 = rig.clock.now;
     int spins = 0;
     auto times = rig.deliver_all(4 * 60 * kSecond, spins);
     assert_int_equal(spins, 0);
     size_t burst = 0;
-    while (burst < times.size() && times[burst] == t0) ++burst;
+    while (burst < times.size() && times[burst] == t0)
+        ++burst;
     assert_true(burst >= 2);
     // Once the burst is used up (from the second minute on, the queue never being empty),
     // every 60 s window holds at most 20 messages.
     for (size_t i = 0; i < times.size(); ++i) {
         if (times[i] < t0 + 60 * kSecond) continue;
         size_t in_window = 0;
-        for (size_t k = i; k < times.size() && times[k] < times[i] + 60 * kSecond; ++k) ++in_window;
+        for (size_t k = i; k < times.size() && times[k] < times[i] + 60 * kSecond; ++k)
+            ++in_window;
         assert_true(in_window <= 20);
     }
     // And the group is not starved: the second minute carries close to 20.
@@ -182,7 +190,8 @@ void group_chat_gets_a_burst_then_at_most_20_per_minute(void**) {
 
 void overall_rate_is_30_per_second(void**) {
     Rig rig;
-    for (int64_t chat = 1; chat <= 40; ++chat) rig.outbox.enqueue(msg(chat, "hi"));
+    for (int64_t chat = 1; chat <= 40; ++chat)
+        rig.outbox.enqueue(msg(chat, "hi"));
     rig.run();
     assert_int_equal(pending_sends(rig.http), 30);
     // Answer them all; nothing more goes out at the same instant.
@@ -308,7 +317,8 @@ void server_error_holds_every_chat(void**) {
     rig.outbox.enqueue(msg(kPrivate, "a"));
     rig.run();
     auto p = rig.http.take("sendMessage");
-    test::FakeHttp::reply(p, 503, R"({"ok":false,"error_code":503,"description":"Service Unavailable"})");
+    test::FakeHttp::reply(p, 503,
+                          R"({"ok":false,"error_code":503,"description":"Service Unavailable"})");
     rig.outbox.enqueue(msg(kOtherPrivate, "b"));
     rig.run();
     assert_int_equal(pending_sends(rig.http), 0);
@@ -345,7 +355,8 @@ void bad_request_drops_the_message_and_counts_it(void**) {
     auto p = rig.http.take("sendMessage");
     assert_string_equal(text_of(p).c_str(), "bad <x>");
     test::FakeHttp::reply(
-        p, 400, R"({"ok":false,"error_code":400,"description":"Bad Request: can't parse entities"})");
+        p, 400,
+        R"({"ok":false,"error_code":400,"description":"Bad Request: can't parse entities"})");
     assert_int_equal(rig.stats.dropped(Drop::kTelegramRejected), 1);
     assert_int_equal(rig.outbox.size(), 1);
     rig.clock.advance(1 * kSecond);
@@ -392,7 +403,8 @@ void pending_lists_undelivered_messages_including_in_flight(void**) {
     assert_int_equal(pending.size(), 4);
     std::vector<std::string> p_texts;
     std::vector<std::string> g_texts;
-    for (const auto& m : pending) (m.chat_id == kPrivate ? p_texts : g_texts).push_back(m.html);
+    for (const auto& m : pending)
+        (m.chat_id == kPrivate ? p_texts : g_texts).push_back(m.html);
     assert_int_equal(p_texts.size(), 2);
     assert_string_equal(p_texts[0].c_str(), "p1");
     assert_string_equal(p_texts[1].c_str(), "p2");
@@ -409,7 +421,8 @@ void pending_lists_undelivered_messages_including_in_flight(void**) {
     test::FakeHttp::reply(p, 200, ok_body(1));
     pending = rig.outbox.pending();
     assert_int_equal(pending.size(), 3);
-    for (const auto& m : pending) assert_string_not_equal(m.html.c_str(), delivered.c_str());
+    for (const auto& m : pending)
+        assert_string_not_equal(m.html.c_str(), delivered.c_str());
 }
 
 void requeue_after_cancel_resends_the_head(void**) {
@@ -489,11 +502,13 @@ void token_never_appears_in_the_log(void**) {
         {401, R"({"ok":false,"error_code":401,"description":"Unauthorized"})"},
         {409, R"({"ok":false,"error_code":409,"description":"Conflict"})"},
         {502, "<html>bad gateway</html>"},
-        {400, R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009999}})"},
+        {400,
+         R"({"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1009999}})"},
         {403, R"({"ok":false,"error_code":403,"description":"Forbidden: bot was kicked"})"},
         {200, ok_body(1)},
     };
-    for (int i = 0; i < 4; ++i) rig.outbox.enqueue(msg(kGroup, "m" + std::to_string(i)));
+    for (int i = 0; i < 4; ++i)
+        rig.outbox.enqueue(msg(kGroup, "m" + std::to_string(i)));
     for (const auto& [status, body] : answers) {
         for (int guard = 0; guard < 1000 && pending_sends(rig.http) == 0; ++guard) {
             rig.clock.advance(1 * kSecond);
@@ -508,7 +523,8 @@ void token_never_appears_in_the_log(void**) {
     }
     assert_true(rig.log.lines.size() >= 4);
     for (const auto& line : rig.log.lines) {
-        if (line.find("123:abc") != std::string::npos) fail_msg("token in log line: %s", line.c_str());
+        if (line.find("123:abc") != std::string::npos)
+            fail_msg("token in log line: %s", line.c_str());
     }
 }
 

@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
 #include "tgmesh/core/stats.h"
 #include "tgmesh/telegram/poller.h"
 #include "tgmesh/util/json.h"
-#include "test_support.h"
 
 using tgmesh::kNever;
 using tgmesh::kSecond;
@@ -19,7 +19,8 @@ namespace json = tgmesh::json;
 
 namespace {
 
-const char* kMe = R"({"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Mesh","username":"tgmesh_bot"}})";
+const char* kMe =
+    R"({"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Mesh","username":"tgmesh_bot"}})";
 const char* kEmpty = R"({"ok":true,"result":[]})";
 const char* kServerError = R"({"ok":false,"error_code":500,"description":"Internal Server Error"})";
 const char* kConflict =
@@ -27,21 +28,23 @@ const char* kConflict =
 const char* kUnauthorized = R"({"ok":false,"error_code":401,"description":"Unauthorized"})";
 
 std::string text_update(int64_t update_id, const std::string& text) {
-    return R"({"update_id":)" + std::to_string(update_id) +
-           R"(,"message":{"message_id":)" + std::to_string(update_id + 1000) +
+    return R"({"update_id":)" + std::to_string(update_id) + R"(,"message":{"message_id":)" +
+           std::to_string(update_id + 1000) +
            R"(,"chat":{"id":-1001234567890,"type":"supergroup"},"from":{"id":7,"is_bot":false,"first_name":"Ann"},"text":")" +
            text + R"("}})";
 }
 
 std::string result_of(const std::vector<std::string>& updates) {
     std::string body = R"({"ok":true,"result":[)";
-    for (size_t i = 0; i < updates.size(); ++i) body += (i ? "," : "") + updates[i];
+    for (size_t i = 0; i < updates.size(); ++i)
+        body += (i ? "," : "") + updates[i];
     return body + "]}";
 }
 
 size_t count_lines(const test::FakeLogger& log, const std::string& needle) {
     size_t n = 0;
-    for (const auto& l : log.lines) n += l.find(needle) != std::string::npos ? 1 : 0;
+    for (const auto& l : log.lines)
+        n += l.find(needle) != std::string::npos ? 1 : 0;
     return n;
 }
 
@@ -102,8 +105,9 @@ void updates_are_handled_in_order_and_offset_advances(void**) {
     auto p = rig.http.take("getUpdates");
     test::FakeHttp::reply(
         p, 200,
-        result_of({text_update(500, "one"), text_update(501, "two"),
-                   R"({"update_id":502,"edited_message":{"message_id":1,"chat":{"id":1,"type":"private"},"text":"e"}})"}));
+        result_of(
+            {text_update(500, "one"), text_update(501, "two"),
+             R"({"update_id":502,"edited_message":{"message_id":1,"chat":{"id":1,"type":"private"},"text":"e"}})"}));
     assert_int_equal(rig.handled.size(), 3);
     assert_true(rig.handled[0].update_id == 500);
     assert_string_equal(rig.handled[0].message->text.c_str(), "one");
@@ -148,8 +152,9 @@ void update_below_the_offset_is_ignored(void**) {
     rig.poller.set_offset(100);
     rig.start_connected();
     auto p = rig.http.take("getUpdates");
-    test::FakeHttp::reply(p, 200, result_of({text_update(98, "old"), text_update(99, "old too"),
-                                             text_update(100, "new")}));
+    test::FakeHttp::reply(
+        p, 200,
+        result_of({text_update(98, "old"), text_update(99, "old too"), text_update(100, "new")}));
     assert_int_equal(rig.handled.size(), 1);
     assert_true(rig.handled[0].update_id == 100);
     assert_true(rig.poller.offset() == 101);
@@ -203,7 +208,8 @@ void transient_failures_are_logged_once_per_episode_with_a_recovery_line(void**)
         long status;
         const char* body;
     };
-    const Answer episode[] = {{500, kServerError}, {0, ""}, {502, "<html>Bad Gateway</html>"}, {500, kServerError}};
+    const Answer episode[] = {
+        {500, kServerError}, {0, ""}, {502, "<html>Bad Gateway</html>"}, {500, kServerError}};
     for (const auto& a : episode) {
         auto p = rig.http.take("getUpdates");
         test::FakeHttp::reply(p, a.status, a.body);
@@ -229,7 +235,8 @@ void retry_after_is_honoured(void**) {
     rig.start_connected();
     auto p = rig.http.take("getUpdates");
     test::FakeHttp::reply(
-        p, 429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})");
+        p, 429,
+        R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})");
     assert_true(rig.poller.next_due() == rig.clock.now + 7000);
     rig.clock.advance(6999);
     rig.run();
@@ -319,7 +326,8 @@ void token_never_appears_in_the_log(void**) {
     test::FakeHttp::reply(p, 409, kConflict);
     assert_true(rig.log.lines.size() >= 3);
     for (const auto& line : rig.log.lines) {
-        if (line.find("123:abc") != std::string::npos) fail_msg("token in log line: %s", line.c_str());
+        if (line.find("123:abc") != std::string::npos)
+            fail_msg("token in log line: %s", line.c_str());
     }
 }
 

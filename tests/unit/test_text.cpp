@@ -3,12 +3,12 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
 #include "tgmesh/mesh/text_chunker.h"
 #include "tgmesh/telegram/html.h"
 #include "tgmesh/telegram/message_split.h"
 #include "tgmesh/util/base64.h"
 #include "tgmesh/util/utf8.h"
-#include "test_support.h"
 
 using tgmesh::mesh::chunk_capacity;
 using tgmesh::mesh::chunk_text;
@@ -18,13 +18,14 @@ namespace utf8 = tgmesh::utf8;
 
 namespace {
 
-const std::string kZhe = "\xD0\x96";              // Ж, 2 bytes
-const std::string kSmile = "\xF0\x9F\x98\x80";    // 😀, 4 bytes, 2 UTF-16 units
-const std::string kFffd = "\xEF\xBF\xBD";         // U+FFFD
+const std::string kZhe = "\xD0\x96";            // Ж, 2 bytes
+const std::string kSmile = "\xF0\x9F\x98\x80";  // 😀, 4 bytes, 2 UTF-16 units
+const std::string kFffd = "\xEF\xBF\xBD";       // U+FFFD
 
 std::string repeat(const std::string& s, size_t n) {
     std::string out;
-    for (size_t i = 0; i < n; ++i) out += s;
+    for (size_t i = 0; i < n; ++i)
+        out += s;
     return out;
 }
 
@@ -40,9 +41,11 @@ std::vector<std::string> pieces_of(const std::vector<std::string>& parts, const 
     for (size_t i = 0; i < n; ++i) {
         const std::string& part = parts[i];
         const std::string marker = "(" + std::to_string(i + 1) + "/" + std::to_string(n) + ") ";
-        if (part.size() > max_bytes) fail_msg("part %zu is %zu bytes > %zu", i, part.size(), max_bytes);
+        if (part.size() > max_bytes)
+            fail_msg("part %zu is %zu bytes > %zu", i, part.size(), max_bytes);
         if (!utf8::is_valid(part)) fail_msg("part %zu is not valid UTF-8", i);
-        if (!starts_with(part, marker + prefix)) fail_msg("part %zu lacks marker/prefix: %s", i, part.c_str());
+        if (!starts_with(part, marker + prefix))
+            fail_msg("part %zu lacks marker/prefix: %s", i, part.c_str());
         pieces.push_back(part.substr(marker.size() + prefix.size()));
     }
     return pieces;
@@ -89,7 +92,8 @@ void cyrillic_is_never_cut_inside_a_character(void**) {
     assert_true(parts.size() >= 2);
     auto pieces = pieces_of(parts, "Bob: ", 40);
     std::string joined;
-    for (const auto& piece : pieces) joined += piece;
+    for (const auto& piece : pieces)
+        joined += piece;
     assert_string_equal(joined.c_str(), text.c_str());
 }
 
@@ -99,14 +103,16 @@ void emoji_are_never_cut_inside_a_character(void**) {
     assert_true(parts.size() >= 2);
     auto pieces = pieces_of(parts, "Bob: ", 40);
     std::string joined;
-    for (const auto& piece : pieces) joined += piece;
+    for (const auto& piece : pieces)
+        joined += piece;
     assert_string_equal(joined.c_str(), text.c_str());
 }
 
 void more_than_five_parts_is_refused(void**) {
     assert_true(chunk_text("Bob: ", std::string(300, 'x'), 40).empty());
     std::string words;
-    for (int i = 0; i < 60; ++i) words += "word ";
+    for (int i = 0; i < 60; ++i)
+        words += "word ";
     assert_true(chunk_text("Bob: ", words, 40).empty());
 }
 
@@ -135,7 +141,10 @@ void escape_html_escapes_markup_characters(void**) {
 }
 
 void escape_html_replaces_invalid_utf8_and_nul(void**) {
-    assert_string_equal(escape_html("a\xff" "b").c_str(), ("a" + kFffd + "b").c_str());
+    assert_string_equal(escape_html("a\xff"
+                                    "b")
+                            .c_str(),
+                        ("a" + kFffd + "b").c_str());
     const std::string with_nul("x\0y", 3);
     assert_string_equal(escape_html(with_nul).c_str(), ("x" + kFffd + "y").c_str());
     for (const std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF0\x9F\x98", "\xF4\x90\x80\x80"}) {
@@ -147,9 +156,14 @@ void escape_html_replaces_invalid_utf8_and_nul(void**) {
 }
 
 void escape_html_keeps_emoji_rtl_and_zero_width(void**) {
-    const std::string text = kSmile + " \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D \xE2\x80\xAE" "abc" "\xE2\x80\xAC" +
-                             " a\xE2\x80\x8B" "b " +
-                             "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
+    const std::string text =
+        kSmile +
+        " \xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D \xE2\x80\xAE"
+        "abc"
+        "\xE2\x80\xAC" +
+        " a\xE2\x80\x8B"
+        "b " +
+        "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
     assert_string_equal(escape_html(text).c_str(), text.c_str());
 }
 
@@ -231,7 +245,9 @@ void split_respects_telegram_limit_by_default(void**) {
 void utf8_is_valid_accepts_well_formed_text(void**) {
     assert_true(utf8::is_valid(""));
     assert_true(utf8::is_valid("plain ascii"));
-    assert_true(utf8::is_valid(kZhe + kSmile + "\xE2\x82\xAC" "\xF4\x8F\xBF\xBF"));
+    assert_true(utf8::is_valid(kZhe + kSmile +
+                               "\xE2\x82\xAC"
+                               "\xF4\x8F\xBF\xBF"));
 }
 
 void utf8_is_valid_rejects_malformed_text(void**) {
@@ -276,7 +292,10 @@ void utf8_utf16_length_counts_astral_characters_twice(void**) {
 void utf8_sanitize_keeps_valid_and_replaces_invalid(void**) {
     const std::string good = "ok " + kZhe + kSmile;
     assert_string_equal(utf8::sanitize(good).c_str(), good.c_str());
-    assert_string_equal(utf8::sanitize("a\xff" "b").c_str(), ("a" + kFffd + "b").c_str());
+    assert_string_equal(utf8::sanitize("a\xff"
+                                       "b")
+                            .c_str(),
+                        ("a" + kFffd + "b").c_str());
     assert_true(utf8::is_valid(utf8::sanitize("\xC0\x80\xED\xA0\x80\xF0\x9F")));
 }
 
@@ -322,7 +341,8 @@ void base64_rejects_wrong_length_and_alphabet(void**) {
 
 void base64_round_trip(void**) {
     std::string all;
-    for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+    for (int i = 0; i < 256; ++i)
+        all += static_cast<char>(i);
     for (size_t n : {0u, 1u, 2u, 3u, 16u, 32u, 256u}) {
         std::string bytes = all.substr(0, n);
         std::string encoded = tgmesh::base64_encode(bytes);

@@ -23,7 +23,7 @@ struct CurlSlistDeleter {
 };
 
 class CurlHttp : public core::HttpClient {
-public:
+  public:
     static constexpr size_t kMaxResponseBytes = 4 * 1024 * 1024;
 
     CurlHttp();
@@ -45,7 +45,7 @@ public:
     void wakeup();
     size_t active() const { return transfers_.size(); }
 
-private:
+  private:
     struct Transfer;
     static size_t on_body(char* data, size_t size, size_t count, void* user);
     void finish(CURL* easy, CURLcode code);

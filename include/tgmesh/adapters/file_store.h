@@ -8,13 +8,13 @@ namespace tgmesh::adapters {
 // The state file on disk: replaced atomically (temp file, fsync, rename, fsync of the
 // directory), mode 0600, so a crash leaves either the old or the new document.
 class FileStore : public core::StateStore {
-public:
+  public:
     explicit FileStore(std::string path) : path_(std::move(path)) {}
     Loaded load() override;
     bool save(const std::string& text, std::string& error) override;
     std::string move_aside() override;
 
-private:
+  private:
     std::string path_;
 };
 

@@ -6,7 +6,7 @@ namespace tgmesh::adapters {
 // Monotonic milliseconds from std::chrono::steady_clock (the broker glue stamps publish
 // receipts with the same clock) and wall-clock unix seconds.
 class SteadyClock : public Clock {
-public:
+  public:
     Millis now_ms() const override;
     int64_t unix_seconds() const override;
 };

@@ -33,7 +33,7 @@ struct LogLine {
 };
 
 class Handoff : public core::Publisher, public core::Logger {
-public:
+  public:
     static constexpr size_t kMaxUplinks = 10000;
     static constexpr size_t kMaxUplinkBytes = 8 * 1024 * 1024;
     static constexpr size_t kMaxLogLines = 1000;
@@ -66,7 +66,7 @@ public:
     // After the broker loop stopped (cleanup): what was never published.
     std::vector<core::Outgoing> take_unpublished();
 
-private:
+  private:
     void wake();
 
     mutable std::mutex mu_;

@@ -14,7 +14,7 @@
 namespace tgmesh::broker {
 
 class Worker {
-public:
+  public:
     static constexpr Millis kMaxSleep = 10 * kSecond;
 
     // `handoff` and `http` must outlive the worker; http's multi handle is used by wakeup().
@@ -28,7 +28,7 @@ public:
     // Wakes the thread, lets it save the state and joins it.
     void stop();
 
-private:
+  private:
     void run();
     void apply(core::Config config);
 

@@ -34,7 +34,7 @@ struct Services {
 };
 
 class Bridge {
-public:
+  public:
     static constexpr Millis kSaveInterval = 30 * kSecond;
     static constexpr Millis kAnnounceInterval = 3 * kHour;
     static constexpr Millis kAnnounceAfterNewGateway = 15 * kSecond;
@@ -61,7 +61,7 @@ public:
     mesh::NodeNum node_id() const { return downlinks_.node(); }
     const NodeRegistry& nodes() const { return nodes_; }
 
-private:
+  private:
     void load_state();
     void save_state(const std::vector<Outgoing>& extra_unpublished);
     void on_update(const telegram::Update& update);

@@ -18,7 +18,7 @@
 namespace tgmesh::core {
 
 class ChatCommands {
-public:
+  public:
     struct Deps {
         const Config& config;
         const NodeRegistry& nodes;
@@ -40,7 +40,7 @@ public:
     static constexpr size_t kNodesListed = 50;
     static constexpr size_t kMaxNameInPrefix = 24;
 
-private:
+  private:
     const i18n::Catalog& cat() const { return i18n::catalog(d_.config.language); }
     void reply(const telegram::IncomingMessage& m, const std::string& html);
     void help(const telegram::IncomingMessage& m, bool start);

@@ -11,7 +11,7 @@
 namespace tgmesh::core {
 
 class Dedup {
-public:
+  public:
     static constexpr Millis kDefaultTtl = 15 * kMinute;
     static constexpr size_t kDefaultCapacity = 100000;
 
@@ -22,7 +22,7 @@ public:
     bool first_sighting(mesh::NodeNum from, uint32_t id, Millis now);
     size_t size() const { return seen_.size(); }
 
-private:
+  private:
     void expire(Millis now);
 
     Millis ttl_;

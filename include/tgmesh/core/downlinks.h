@@ -13,7 +13,7 @@
 namespace tgmesh::core {
 
 class Downlinks {
-public:
+  public:
     Downlinks(const Config& config, const Clock& clock) : config_(config), clock_(clock) {}
 
     void set_identity(mesh::NodeNum node, uint32_t packet_counter);
@@ -31,7 +31,7 @@ public:
     // json mode: the gateway's index of the bridged channel, learned from its JSON uplinks.
     void learn_channel_index(std::string_view channel, uint32_t index);
 
-private:
+  private:
     uint32_t next_packet_id();
     Outgoing encrypted_packet(mesh::NodeNum to, uint32_t portnum, std::string payload,
                               bool want_ack);

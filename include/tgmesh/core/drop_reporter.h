@@ -10,13 +10,13 @@
 namespace tgmesh::core {
 
 class DropReporter {
-public:
+  public:
     static constexpr Millis kInterval = 10 * kMinute;
 
     explicit DropReporter(Logger& log) : log_(log) {}
     void note(Drop reason, const std::string& example, Millis now);
 
-private:
+  private:
     struct Entry {
         bool seen = false;
         Millis last_logged = 0;

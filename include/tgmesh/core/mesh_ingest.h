@@ -25,16 +25,21 @@ struct IngestResult {
 };
 
 class MeshIngest {
-public:
+  public:
     MeshIngest(const Config& config, const mesh::Keyring& keys, Downlinks& downlinks,
                NodeRegistry& nodes, Dedup& dedup, Stats& stats, const Clock& clock)
-        : config_(config), keys_(keys), downlinks_(downlinks), nodes_(nodes), dedup_(dedup),
-          stats_(stats), clock_(clock) {}
+        : config_(config),
+          keys_(keys),
+          downlinks_(downlinks),
+          nodes_(nodes),
+          dedup_(dedup),
+          stats_(stats),
+          clock_(clock) {}
 
     // `topic` must be one the broker glue matched with mesh::match_mesh_topic.
     IngestResult ingest(std::string_view topic, BytesView payload);
 
-private:
+  private:
     IngestResult ingest_envelope(std::string_view topic_channel, BytesView payload);
     IngestResult ingest_json(std::string_view topic_channel, BytesView payload);
     IngestResult ingest_map(BytesView payload);

@@ -10,7 +10,7 @@
 namespace tgmesh::core {
 
 class MeshOutbox {
-public:
+  public:
     static constexpr size_t kCapacity = 50;
 
     void set_interval(Millis interval) { interval_ = interval; }
@@ -24,7 +24,7 @@ public:
     Millis next_due() const;
     std::vector<Outgoing> pending() const { return {queue_.begin(), queue_.end()}; }
 
-private:
+  private:
     std::deque<Outgoing> queue_;
     Millis interval_ = 0;
     Millis next_at_ = 0;

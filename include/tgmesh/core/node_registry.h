@@ -31,7 +31,7 @@ struct Node {
     std::optional<uint32_t> hw_model;
     std::optional<uint32_t> role;
     Bytes public_key;
-    int64_t last_heard = 0;  // unix seconds
+    int64_t last_heard = 0;             // unix seconds
     std::vector<Reception> receptions;  // one per gateway, newest first, bounded
     std::optional<mesh::PositionInfo> position;
     int64_t position_heard = 0;
@@ -45,7 +45,7 @@ struct Node {
 };
 
 class NodeRegistry {
-public:
+  public:
     static constexpr size_t kDefaultCapacity = 10000;
     static constexpr size_t kMaxGatewaysPerNode = 8;
 
@@ -77,7 +77,7 @@ public:
     // Replaces the content with the nodes in `array`; malformed entries are skipped.
     void load_json(const cJSON* array);
 
-private:
+  private:
     Node& node(mesh::NodeNum num);
     void shrink_to(size_t target);
 

@@ -21,7 +21,7 @@ struct Outgoing {
 };
 
 class Publisher {
-public:
+  public:
     virtual ~Publisher() = default;
     virtual void publish(Outgoing message) = 0;
 };
@@ -29,7 +29,7 @@ public:
 enum class LogLevel { kDebug, kInfo, kNotice, kWarning, kError };
 
 class Logger {
-public:
+  public:
     virtual ~Logger() = default;
     virtual void log(LogLevel level, std::string line) = 0;
 };
@@ -41,15 +41,15 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-    long status = 0;          // 0 = no HTTP response (connection, DNS, timeout, size cap)
+    long status = 0;  // 0 = no HTTP response (connection, DNS, timeout, size cap)
     std::string body;
-    std::string error;        // transport error in words; never contains the URL
+    std::string error;  // transport error in words; never contains the URL
 };
 
 // Asynchronous POST; `done` runs later on the core's thread, exactly once, unless cancel_all
 // is called first.
 class HttpClient {
-public:
+  public:
     virtual ~HttpClient() = default;
     virtual void post(HttpRequest request, std::function<void(HttpResponse)> done) = 0;
     virtual void cancel_all() = 0;
@@ -57,7 +57,7 @@ public:
 
 // Where the state document lives between runs.
 class StateStore {
-public:
+  public:
     virtual ~StateStore() = default;
     struct Loaded {
         std::optional<std::string> text;  // nullopt: no state yet (first start) or unreadable

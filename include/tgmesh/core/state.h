@@ -16,8 +16,8 @@ struct PersistentState {
     std::optional<mesh::NodeNum> node_id;
     uint32_t packet_counter = 0;
     int64_t telegram_offset = 0;
-    std::vector<Outgoing> mesh_queue;                  // downlinks not yet published
-    std::vector<telegram::OutboundMessage> chat_queue; // chat messages not yet delivered
+    std::vector<Outgoing> mesh_queue;                   // downlinks not yet published
+    std::vector<telegram::OutboundMessage> chat_queue;  // chat messages not yet delivered
 };
 
 std::string serialize_state(const PersistentState& state, const NodeRegistry& nodes);

@@ -25,9 +25,10 @@ enum class Drop {
 
 constexpr std::string_view drop_name(Drop d) {
     constexpr std::array<std::string_view, static_cast<size_t>(Drop::kCount)> names = {
-        "malformed",       "undecryptable",      "pki_not_for_us", "duplicate",
-        "own_packet",      "other_channel",      "dm_not_for_us",  "empty_text",     "gateway_echo",
-        "inbound_queue_full", "telegram_queue_full", "telegram_rejected", "mesh_queue_full"};
+        "malformed",      "undecryptable",      "pki_not_for_us",      "duplicate",
+        "own_packet",     "other_channel",      "dm_not_for_us",       "empty_text",
+        "gateway_echo",   "inbound_queue_full", "telegram_queue_full", "telegram_rejected",
+        "mesh_queue_full"};
     return names[static_cast<size_t>(d)];
 }
 

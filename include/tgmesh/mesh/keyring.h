@@ -10,7 +10,7 @@ namespace tgmesh::mesh {
 
 // The configured channel keys, used to open uplinks and seal downlinks.
 class Keyring {
-public:
+  public:
     Keyring() = default;
     explicit Keyring(std::vector<ChannelKey> keys) : keys_(std::move(keys)) {}
 
@@ -25,7 +25,7 @@ public:
     // first that yields a Data with a nonzero portnum wins. nullopt = no key fits.
     std::optional<Opened> open(const Packet& packet) const;
 
-private:
+  private:
     std::vector<ChannelKey> keys_;
 };
 

@@ -18,7 +18,7 @@ struct Endpoint {
 };
 
 class ApiHealth {
-public:
+  public:
     explicit ApiHealth(core::Logger& log) : log_(log) {}
 
     // Records a failed call of `method`; returns how long to wait before trying again.
@@ -26,7 +26,7 @@ public:
     void on_success();
     bool failing() const { return failures_ > 0; }
 
-private:
+  private:
     core::Logger& log_;
     Backoff backoff_;
     int failures_ = 0;

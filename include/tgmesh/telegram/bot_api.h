@@ -12,11 +12,11 @@ namespace tgmesh::telegram {
 
 enum class Outcome {
     kOk,
-    kRetryAfter,   // 429: wait parameters.retry_after
-    kConflict,     // 409: another getUpdates poller, or a webhook is set
-    kUnauthorized, // 401/404 on every method: the token is wrong
-    kTransient,    // no response, 5xx, or an unparsable body: retry with backoff
-    kRejected,     // other 4xx: this request will never succeed; drop it
+    kRetryAfter,    // 429: wait parameters.retry_after
+    kConflict,      // 409: another getUpdates poller, or a webhook is set
+    kUnauthorized,  // 401/404 on every method: the token is wrong
+    kTransient,     // no response, 5xx, or an unparsable body: retry with backoff
+    kRejected,      // other 4xx: this request will never succeed; drop it
 };
 
 struct ApiResult {

@@ -23,13 +23,18 @@ struct OutboundMessage {
 };
 
 class Outbox {
-public:
+  public:
     static constexpr size_t kCapacity = 2000;
     using SentHandler = std::function<void(uint64_t tag, int64_t chat_id, int64_t message_id)>;
 
     Outbox(core::HttpClient& http, const Clock& clock, core::Logger& log, ApiHealth& health,
            const Endpoint& endpoint, core::Stats& stats)
-        : http_(http), clock_(clock), log_(log), health_(health), endpoint_(endpoint), stats_(stats) {}
+        : http_(http),
+          clock_(clock),
+          log_(log),
+          health_(health),
+          endpoint_(endpoint),
+          stats_(stats) {}
 
     void set_sent_handler(SentHandler handler) { on_sent_ = std::move(handler); }
     // False (and counted) when the outbox is full.
@@ -44,7 +49,7 @@ public:
     // Everything not yet delivered, in order, for the state file.
     std::vector<OutboundMessage> pending() const;
 
-private:
+  private:
     struct Lane {
         std::deque<OutboundMessage> queue;
         bool in_flight = false;

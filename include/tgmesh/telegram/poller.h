@@ -15,12 +15,17 @@ namespace tgmesh::telegram {
 constexpr int kLongPollSeconds = 50;
 
 class Poller {
-public:
+  public:
     using UpdateHandler = std::function<void(const Update&)>;
 
     Poller(core::HttpClient& http, const Clock& clock, core::Logger& log, ApiHealth& health,
            const Endpoint& endpoint, core::Stats& stats)
-        : http_(http), clock_(clock), log_(log), health_(health), endpoint_(endpoint), stats_(stats) {}
+        : http_(http),
+          clock_(clock),
+          log_(log),
+          health_(health),
+          endpoint_(endpoint),
+          stats_(stats) {}
 
     void start(UpdateHandler handler);
     // Forgets any request in flight; the caller cancels the HTTP transfers.
@@ -34,7 +39,7 @@ public:
     void run_due(Millis now);
     Millis next_due() const;
 
-private:
+  private:
     enum class Phase { kStopped, kNeedMe, kIdle, kInFlight };
 
     void request_me();

@@ -10,7 +10,9 @@ namespace tgmesh {
 using Bytes = std::string;
 using BytesView = std::string_view;
 
-inline const uint8_t* byte_ptr(BytesView b) { return reinterpret_cast<const uint8_t*>(b.data()); }
+inline const uint8_t* byte_ptr(BytesView b) {
+    return reinterpret_cast<const uint8_t*>(b.data());
+}
 
 std::string to_hex(BytesView bytes);
 // Returns false on odd length or a non-hex digit.

@@ -12,7 +12,7 @@ constexpr Millis kNever = INT64_MAX;
 
 // Time source for the core, injected so unit tests control it.
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual Millis now_ms() const = 0;
     virtual int64_t unix_seconds() const = 0;

@@ -11,35 +11,35 @@
 namespace tgmesh::core::i18n {
 
 struct Catalog {
-    std::string_view help;           // {channel}
-    std::string_view start_group;    // privacy-mode hint
-    std::string_view sent_broadcast; // {channel}
-    std::string_view sent_dm;        // {node}
-    std::string_view sent_parts;     // {n}
-    std::string_view queued_behind;  // {n}
+    std::string_view help;            // {channel}
+    std::string_view start_group;     // privacy-mode hint
+    std::string_view sent_broadcast;  // {channel}
+    std::string_view sent_dm;         // {node}
+    std::string_view sent_parts;      // {n}
+    std::string_view queued_behind;   // {n}
     std::string_view dm_legacy_note;
     std::string_view usage_send;
     std::string_view usage_send_to_node;
-    std::string_view too_long;       // {len} {max} {parts} {part_bytes}
-    std::string_view queue_full;     // {n}
+    std::string_view too_long;    // {len} {max} {parts} {part_bytes}
+    std::string_view queue_full;  // {n}
     std::string_view empty_text;
-    std::string_view node_not_found; // {query}
-    std::string_view node_ambiguous; // {query} {list}
+    std::string_view node_not_found;  // {query}
+    std::string_view node_ambiguous;  // {query} {list}
     std::string_view admins_only;
     std::string_view probe_published;  // {topic} {ms}
     std::string_view probe_failed;     // {topic}
     std::string_view nodes_header;     // {n}
     std::string_view nodes_empty;
-    std::string_view nodes_more;       // {n}
+    std::string_view nodes_more;  // {n}
     std::string_view dm_marker;
     std::string_view hops_direct;
     std::string_view hops_one;
-    std::string_view hops_count;       // {n}
-    std::string_view via;              // {gateway}
-    std::string_view seconds_ago;      // {n}
-    std::string_view minutes_ago;      // {n}
-    std::string_view hours_ago;        // {n}
-    std::string_view days_ago;         // {n}
+    std::string_view hops_count;   // {n}
+    std::string_view via;          // {gateway}
+    std::string_view seconds_ago;  // {n}
+    std::string_view minutes_ago;  // {n}
+    std::string_view hours_ago;    // {n}
+    std::string_view days_ago;     // {n}
     std::string_view unknown_command;
 };
 
