@@ -6,7 +6,7 @@ PACKAGES="build-essential cmake pkg-config
   mosquitto mosquitto-clients mosquitto-dev
   libcurl4-openssl-dev libcjson-dev libssl-dev
   libprotobuf-c-dev protobuf-c-compiler libcmocka-dev
-  python3 python3-cryptography"
+  python3 python3-cryptography clang-format clang-tidy"
 
 missing=""
 for pkg in $PACKAGES; do

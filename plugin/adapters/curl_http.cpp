@@ -17,7 +17,7 @@ struct CurlHttp::Transfer {
 CurlHttp::CurlHttp() : multi_(curl_multi_init()) {}
 
 CurlHttp::~CurlHttp() {
-    cancel_all();
+    remove_all();
 }
 
 size_t CurlHttp::on_body(char* data, size_t size, size_t count, void* user) {
@@ -72,6 +72,10 @@ void CurlHttp::post(core::HttpRequest request, std::function<void(core::HttpResp
 }
 
 void CurlHttp::cancel_all() {
+    remove_all();
+}
+
+void CurlHttp::remove_all() {
     for (auto& [easy, t] : transfers_)
         curl_multi_remove_handle(multi_.get(), easy);
     transfers_.clear();

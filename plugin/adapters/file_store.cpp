@@ -37,7 +37,7 @@ std::string errno_text(const std::string& what) {
     return what + ": " + std::strerror(errno);
 }
 
-constexpr size_t kMaxStateBytes = 64 * 1024 * 1024;
+constexpr size_t kMaxStateBytes = size_t{64} << 20;
 
 }  // namespace
 

@@ -29,7 +29,7 @@ namespace broker = tgmesh::broker;
 
 // Uplinks larger than this are not Meshtastic (gateways cannot send over ~1 KiB); they are
 // handed over empty so the worker counts and logs them as malformed.
-constexpr size_t kMaxUplinkPayload = 64 * 1024;
+constexpr size_t kMaxUplinkPayload = size_t{64} << 10;
 // Mosquitto 2.0.11-2.0.14 never deliver ticks with per_listener_settings true.
 constexpr Millis kTickWatchdog = 5000;
 

@@ -34,7 +34,7 @@ ConfigFileResult parse_config_file(const std::string& text) {
         }
         std::string key(line.substr(0, split));
         std::string_view value = trim(line.substr(split));
-        if (value.size() >= 1 && value.front() == '"') {
+        if (!value.empty() && value.front() == '"') {
             if (value.size() < 2 || value.back() != '"') {
                 result.error = "line " + std::to_string(line_no) + ": unterminated quote in " + key;
                 return result;

@@ -75,7 +75,7 @@ void Outbox::send_head(int64_t chat_id, Lane& lane) {
     uint64_t gen = generation_;
     http_.post({endpoint_.url("sendMessage"), send_message_body(m.chat_id, m.html, m.options),
                 30 * kSecond},
-               [this, chat_id, gen](core::HttpResponse r) {
+               [this, chat_id, gen](const core::HttpResponse& r) {
                    if (gen == generation_) on_response(chat_id, r);
                });
 }

@@ -32,9 +32,10 @@ void Poller::request_me() {
     phase_ = Phase::kInFlight;
     after_wait_ = Phase::kNeedMe;
     uint64_t gen = generation_;
-    http_.post({endpoint_.url("getMe"), "{}", 30 * kSecond}, [this, gen](core::HttpResponse r) {
-        if (gen == generation_) on_me(r);
-    });
+    http_.post({endpoint_.url("getMe"), "{}", 30 * kSecond},
+               [this, gen](const core::HttpResponse& r) {
+                   if (gen == generation_) on_me(r);
+               });
 }
 
 void Poller::request_updates() {
@@ -44,7 +45,7 @@ void Poller::request_updates() {
     // The HTTP timeout exceeds the server-side long poll so an idle poll ends normally.
     http_.post({endpoint_.url("getUpdates"), get_updates_body(offset_, kLongPollSeconds),
                 (kLongPollSeconds + 15) * kSecond},
-               [this, gen](core::HttpResponse r) {
+               [this, gen](const core::HttpResponse& r) {
                    if (gen == generation_) on_updates(r);
                });
 }

@@ -47,7 +47,7 @@ std::optional<Bytes> base64_decode(std::string_view text) {
                         &tail) != 1) {
         return std::nullopt;
     }
-    out.resize(static_cast<size_t>(produced + tail));
+    out.resize(static_cast<size_t>(produced) + static_cast<size_t>(tail));
     return out;
 }
 

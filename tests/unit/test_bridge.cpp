@@ -471,6 +471,21 @@ void state_is_saved_at_most_every_30_seconds(void**) {
     assert_true(h.log.contains("disk full"));
 }
 
+void replies_follow_the_language_option(void**) {
+    Config c = base_config();
+    c.language = Language::kRu;
+    Harness h;
+    h.start(c);
+    h.take_published();
+    h.connect_telegram();
+    h.deliver_updates("[" + update(1, kChat, 5, "/send привет") + "," +
+                      update(2, kChat, 5, "/probe") + "]");
+    auto replies = h.flush_chat();
+    assert_int_equal(replies.size(), 2);
+    assert_non_null(std::strstr(replies[0].second.c_str(), "Отправлено в LongFast"));
+    assert_non_null(std::strstr(replies[1].second.c_str(), "только для администраторов"));
+}
+
 }  // namespace
 
 int main() {
@@ -490,6 +505,7 @@ int main() {
         cmocka_unit_test(state_survives_a_restart),
         cmocka_unit_test(corrupt_state_is_moved_aside),
         cmocka_unit_test(state_is_saved_at_most_every_30_seconds),
+        cmocka_unit_test(replies_follow_the_language_option),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

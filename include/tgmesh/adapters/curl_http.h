@@ -24,7 +24,7 @@ struct CurlSlistDeleter {
 
 class CurlHttp : public core::HttpClient {
   public:
-    static constexpr size_t kMaxResponseBytes = 4 * 1024 * 1024;
+    static constexpr size_t kMaxResponseBytes = size_t{4} << 20;
 
     CurlHttp();
     ~CurlHttp() override;
@@ -49,6 +49,7 @@ class CurlHttp : public core::HttpClient {
     struct Transfer;
     static size_t on_body(char* data, size_t size, size_t count, void* user);
     void finish(CURL* easy, CURLcode code);
+    void remove_all();
 
     std::unique_ptr<CURLM, CurlMultiDeleter> multi_;
     std::map<CURL*, std::unique_ptr<Transfer>> transfers_;

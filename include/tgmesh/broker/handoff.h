@@ -35,7 +35,7 @@ struct LogLine {
 class Handoff : public core::Publisher, public core::Logger {
   public:
     static constexpr size_t kMaxUplinks = 10000;
-    static constexpr size_t kMaxUplinkBytes = 8 * 1024 * 1024;
+    static constexpr size_t kMaxUplinkBytes = size_t{8} << 20;
     static constexpr size_t kMaxLogLines = 1000;
 
     // Called whenever the worker has something new to do; must be callable from any thread.

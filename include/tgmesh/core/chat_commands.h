@@ -52,10 +52,10 @@ class ChatCommands {
     std::string prefix_for(const telegram::IncomingMessage& m) const;
 
     struct PendingProbe {
-        int64_t chat_id;
-        int64_t message_id;
+        int64_t chat_id = 0;
+        int64_t message_id = 0;
         std::optional<int64_t> thread_id;
-        Millis requested_at;
+        Millis requested_at = 0;
         std::string topic;
     };
 
