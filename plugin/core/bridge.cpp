@@ -9,13 +9,6 @@ namespace tgmesh::core {
 
 namespace {
 constexpr size_t kIgnoredChatsLogged = 1000;
-
-// Drops worth a log line: they point at a misconfiguration or a fault. Duplicates, own
-// packets and other channels are normal traffic.
-bool worth_logging(Drop d) {
-    return d == Drop::kMalformedEnvelope || d == Drop::kUndecryptable ||
-           d == Drop::kTelegramQueueFull || d == Drop::kMeshQueueFull;
-}
 }  // namespace
 
 Bridge::Bridge(Config config, Services services)
@@ -28,10 +21,10 @@ Bridge::Bridge(Config config, Services services)
       send_health_(s_.log),
       poller_(s_.http, s_.clock, s_.log, poll_health_, endpoint_, stats_),
       chat_outbox_(s_.http, s_.clock, s_.log, send_health_, endpoint_, stats_),
-      ingest_(config_, keyring_, downlinks_, nodes_, dedup_, stats_, s_.clock),
+      drops_(s_.log, s_.clock),
+      ingest_(config_, keyring_, downlinks_, nodes_, dedup_, stats_, drops_, s_.clock),
       commands_({config_, nodes_, downlinks_, mesh_outbox_, s_.publisher, chat_outbox_, s_.clock,
-                 stats_}),
-      drops_(s_.log) {
+                 stats_, drops_}) {
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
 }
 
@@ -131,15 +124,8 @@ void Bridge::schedule_announce(Millis at) {
 }
 
 void Bridge::on_mqtt_message(std::string_view topic, BytesView payload) {
-    const Stats before = stats_;
     IngestResult result = ingest_.ingest(topic, payload);
     dirty_ = true;
-    for (size_t i = 0; i < static_cast<size_t>(Drop::kCount); ++i) {
-        auto reason = static_cast<Drop>(i);
-        if (stats_.drops[i] != before.drops[i] && worth_logging(reason)) {
-            drops_.note(reason, "on " + std::string(topic), s_.clock.now_ms());
-        }
-    }
     if (result.new_gateway && config_.downlink == DownlinkMode::kProtobuf) {
         schedule_announce(s_.clock.now_ms() + kAnnounceAfterNewGateway);
     }
@@ -154,8 +140,7 @@ void Bridge::post_to_chats(const MeshText& text) {
         if (chat_outbox_.enqueue({chat, html, {}, 0})) {
             ++stats_.texts_to_telegram;
         } else {
-            drops_.note(Drop::kTelegramQueueFull, "text from " + mesh::format_node_id(text.from),
-                        s_.clock.now_ms());
+            drops_.note(Drop::kTelegramQueueFull, "text from " + mesh::format_node_id(text.from));
         }
     }
 }
@@ -173,12 +158,7 @@ void Bridge::on_update(const telegram::Update& update) {
         return;
     }
     if (m.from_bot) return;  // other bots (and our own echoes) never drive the mesh
-    const size_t dropped_before = stats_.dropped(Drop::kMeshQueueFull);
     commands_.handle(m, poller_.bot_username());
-    if (stats_.dropped(Drop::kMeshQueueFull) != dropped_before) {
-        drops_.note(Drop::kMeshQueueFull, "text from chat " + std::to_string(m.chat_id),
-                    s_.clock.now_ms());
-    }
 }
 
 void Bridge::on_published(uint64_t receipt_id, bool ok, Millis at) {
@@ -188,8 +168,7 @@ void Bridge::on_published(uint64_t receipt_id, bool ok, Millis at) {
 void Bridge::note_inbound_dropped(uint64_t count) {
     stats_.drops[static_cast<size_t>(Drop::kInboundQueueFull)] += count;
     drops_.note(Drop::kInboundQueueFull,
-                std::to_string(count) + " uplinks (the bridge cannot keep up with the traffic)",
-                s_.clock.now_ms());
+                std::to_string(count) + " uplinks (the bridge cannot keep up with the traffic)");
 }
 
 void Bridge::run_due() {

@@ -19,7 +19,9 @@ void ChatCommands::reply(const IncomingMessage& m, const std::string& html) {
         out.html = std::move(part);
         out.options.reply_to_message_id = m.message_id;
         out.options.message_thread_id = m.thread_id;
-        d_.chat.enqueue(std::move(out));
+        if (!d_.chat.enqueue(std::move(out))) {
+            d_.drops.note(Drop::kTelegramQueueFull, "reply to chat " + std::to_string(m.chat_id));
+        }
     }
 }
 
@@ -81,6 +83,7 @@ void ChatCommands::send_text(const IncomingMessage& m, mesh::NodeNum to, std::st
     }
     if (d_.mesh_outbox.free_slots() < parts.size()) {
         d_.stats.drop(Drop::kMeshQueueFull);
+        d_.drops.note(Drop::kMeshQueueFull, "text from chat " + std::to_string(m.chat_id));
         return reply(m,
                      i18n::fill(cat().queue_full, {{"n", std::to_string(d_.mesh_outbox.size())}}));
     }

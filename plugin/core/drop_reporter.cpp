@@ -2,7 +2,17 @@
 
 namespace tgmesh::core {
 
-void DropReporter::note(Drop reason, const std::string& example, Millis now) {
+namespace {
+bool worth_logging(Drop d) {
+    return d == Drop::kMalformedEnvelope || d == Drop::kUndecryptable ||
+           d == Drop::kInboundQueueFull || d == Drop::kTelegramQueueFull ||
+           d == Drop::kMeshQueueFull;
+}
+}  // namespace
+
+void DropReporter::note(Drop reason, const std::string& example) {
+    if (!worth_logging(reason)) return;
+    const Millis now = clock_.now_ms();
     Entry& e = entries_[static_cast<size_t>(reason)];
     const std::string name(drop_name(reason));
     if (!e.seen) {

@@ -18,8 +18,14 @@ bool is_pki(const mesh::Envelope& env, std::string_view topic_channel) {
 }
 }  // namespace
 
+void MeshIngest::drop(Drop reason) {
+    stats_.drop(reason);
+    drops_.note(reason, "on " + std::string(topic_));
+}
+
 IngestResult MeshIngest::ingest(std::string_view topic, BytesView payload) {
     ++stats_.uplinks;
+    topic_ = topic;
     auto match = mesh::match_mesh_topic(topic, config_.topic_roots);
     if (!match) return {};
     switch (match->kind) {
@@ -36,7 +42,7 @@ IngestResult MeshIngest::ingest(std::string_view topic, BytesView payload) {
 bool MeshIngest::admit(mesh::NodeNum from, uint32_t id, const Reception& reception,
                        IngestResult& result) {
     if (from == downlinks_.node()) {
-        stats_.drop(Drop::kOwnPacket);
+        drop(Drop::kOwnPacket);
         return false;
     }
     if (!reception.gateway.empty() && !gateways_seen_.count(reception.gateway) &&
@@ -47,7 +53,7 @@ bool MeshIngest::admit(mesh::NodeNum from, uint32_t id, const Reception& recepti
     // Every copy updates the per-gateway reception; only the first is handled further.
     nodes_.heard(from, reception);
     if (id != 0 && !dedup_.first_sighting(from, id, clock_.now_ms())) {
-        stats_.drop(Drop::kDuplicate);
+        drop(Drop::kDuplicate);
         return false;
     }
     return true;
@@ -75,22 +81,22 @@ std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::Node
                                                   std::string_view channel, std::string text,
                                                   const Reception& reception) {
     if (channel != config_.channel) {
-        stats_.drop(Drop::kOtherChannel);
+        drop(Drop::kOtherChannel);
         return std::nullopt;
     }
     const bool direct = (to == downlinks_.node());
     if (to != mesh::kBroadcast && !direct) {
-        stats_.drop(Drop::kDmNotForUs);
+        drop(Drop::kDmNotForUs);
         return std::nullopt;
     }
     if (std::all_of(text.begin(), text.end(), [](char c) {
             return c == '\0' || std::isspace(static_cast<unsigned char>(c));
         })) {
-        stats_.drop(Drop::kEmptyText);
+        drop(Drop::kEmptyText);
         return std::nullopt;
     }
     if (config_.downlink == DownlinkMode::kJson && downlinks_.is_gateway_echo(from, text)) {
-        stats_.drop(Drop::kGatewayEcho);
+        drop(Drop::kGatewayEcho);
         return std::nullopt;
     }
     MeshText t;
@@ -108,12 +114,12 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
     IngestResult result;
     auto env = mesh::decode_envelope(payload);
     if (!env) {
-        stats_.drop(Drop::kMalformedEnvelope);
+        drop(Drop::kMalformedEnvelope);
         return result;
     }
     const mesh::Packet& p = env->packet;
     if (env->gateway_id == mesh::format_node_id(downlinks_.node())) {
-        stats_.drop(Drop::kOwnPacket);
+        drop(Drop::kOwnPacket);
         return result;
     }
     Reception reception{env->gateway_id, p.hops_away(), p.rx_snr, p.rx_rssi, clock_.unix_seconds()};
@@ -125,13 +131,13 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
         data = p.decoded;
     } else if (is_pki(*env, topic_channel)) {
         // Encrypted for the destination's key; a third party cannot read it.
-        stats_.drop(Drop::kPkiNotForUs);
+        drop(Drop::kPkiNotForUs);
         return result;
     } else if (auto opened = keys_.open(p)) {
         data = std::move(opened->data);
         channel = opened->key->name;
     } else {
-        stats_.drop(Drop::kUndecryptable);
+        drop(Drop::kUndecryptable);
         return result;
     }
     ++stats_.decoded;
@@ -146,12 +152,12 @@ IngestResult MeshIngest::ingest_json(std::string_view topic_channel, BytesView p
     IngestResult result;
     auto up = mesh::parse_json_uplink(payload);
     if (!up) {
-        stats_.drop(Drop::kMalformedEnvelope);
+        drop(Drop::kMalformedEnvelope);
         return result;
     }
     if (up->type == "sendtext") return result;  // a downlink for gateways, not an uplink
     if (up->sender == mesh::format_node_id(downlinks_.node())) {
-        stats_.drop(Drop::kOwnPacket);
+        drop(Drop::kOwnPacket);
         return result;
     }
     downlinks_.learn_channel_index(topic_channel, up->channel_index);
@@ -172,7 +178,7 @@ IngestResult MeshIngest::ingest_map(BytesView payload) {
     IngestResult result;
     auto env = mesh::decode_envelope(payload);
     if (!env || !env->packet.decoded || env->packet.decoded->portnum != mesh::port::kMapReport) {
-        stats_.drop(Drop::kMalformedEnvelope);
+        drop(Drop::kMalformedEnvelope);
         return result;
     }
     const mesh::Packet& p = env->packet;

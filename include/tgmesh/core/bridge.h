@@ -82,9 +82,9 @@ class Bridge {
     telegram::ApiHealth send_health_;
     telegram::Poller poller_;
     telegram::Outbox chat_outbox_;
+    DropReporter drops_;
     MeshIngest ingest_;
     ChatCommands commands_;
-    DropReporter drops_;
 
     bool dirty_ = false;
     bool save_failing_ = false;

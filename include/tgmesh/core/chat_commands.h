@@ -7,6 +7,7 @@
 
 #include "tgmesh/core/config.h"
 #include "tgmesh/core/downlinks.h"
+#include "tgmesh/core/drop_reporter.h"
 #include "tgmesh/core/i18n/catalog.h"
 #include "tgmesh/core/mesh_outbox.h"
 #include "tgmesh/core/node_registry.h"
@@ -28,6 +29,7 @@ class ChatCommands {
         telegram::Outbox& chat;
         const Clock& clock;
         Stats& stats;
+        DropReporter& drops;
     };
 
     explicit ChatCommands(Deps deps) : d_(deps) {}

@@ -1,6 +1,8 @@
 #pragma once
-// Logs the first drop of each kind with an example, then at most one summary line per kind
-// every 10 minutes, so bad input is visible without flooding the broker log.
+// Logs the first drop of each kind worth knowing (malformed or undecryptable input, full
+// queues) with an example, then at most one summary line per kind every 10 minutes, so bad
+// input is visible without flooding the broker log. Normal drops (duplicates, own packets,
+// other channels) are only counted, by whoever drops.
 #include <array>
 #include <string>
 
@@ -13,8 +15,8 @@ class DropReporter {
   public:
     static constexpr Millis kInterval = 10 * kMinute;
 
-    explicit DropReporter(Logger& log) : log_(log) {}
-    void note(Drop reason, const std::string& example, Millis now);
+    DropReporter(Logger& log, const Clock& clock) : log_(log), clock_(clock) {}
+    void note(Drop reason, const std::string& example);
 
   private:
     struct Entry {
@@ -23,6 +25,7 @@ class DropReporter {
         uint64_t since_logged = 0;
     };
     Logger& log_;
+    const Clock& clock_;
     std::array<Entry, static_cast<size_t>(Drop::kCount)> entries_{};
 };
 

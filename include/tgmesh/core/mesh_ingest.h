@@ -11,6 +11,7 @@
 #include "tgmesh/core/config.h"
 #include "tgmesh/core/dedup.h"
 #include "tgmesh/core/downlinks.h"
+#include "tgmesh/core/drop_reporter.h"
 #include "tgmesh/core/format.h"
 #include "tgmesh/core/node_registry.h"
 #include "tgmesh/core/stats.h"
@@ -27,13 +28,15 @@ struct IngestResult {
 class MeshIngest {
   public:
     MeshIngest(const Config& config, const mesh::Keyring& keys, Downlinks& downlinks,
-               NodeRegistry& nodes, Dedup& dedup, Stats& stats, const Clock& clock)
+               NodeRegistry& nodes, Dedup& dedup, Stats& stats, DropReporter& drops,
+               const Clock& clock)
         : config_(config),
           keys_(keys),
           downlinks_(downlinks),
           nodes_(nodes),
           dedup_(dedup),
           stats_(stats),
+          drops_(drops),
           clock_(clock) {}
 
     // `topic` must be one the broker glue matched with mesh::match_mesh_topic.
@@ -49,6 +52,7 @@ class MeshIngest {
                                           std::string_view channel, std::string text,
                                           const Reception& reception);
     void apply_payload(mesh::NodeNum from, const mesh::Data& data);
+    void drop(Drop reason);
 
     const Config& config_;
     const mesh::Keyring& keys_;
@@ -56,8 +60,10 @@ class MeshIngest {
     NodeRegistry& nodes_;
     Dedup& dedup_;
     Stats& stats_;
+    DropReporter& drops_;
     const Clock& clock_;
     std::set<std::string> gateways_seen_;
+    std::string_view topic_;  // of the uplink being ingested, for drop reports
 };
 
 }  // namespace tgmesh::core
