@@ -256,9 +256,11 @@ TGMESH_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt*
         if (!p) return MOSQ_ERR_SUCCESS;
         unregister(*p);
         p->worker->stop();
-        // No tick runs any more: write the worker's last lines now. Messages it could not
-        // publish are already in the state file.
-        flush_to_broker(*p);
+        // No tick runs any more: write the worker's last lines now. Nothing is published: the
+        // broker would never send it, and the worker kept what it could not publish in the
+        // state file.
+        p->handoff.take_for_tick(p->tick_out, p->tick_logs);
+        for (const auto& line : p->tick_logs) log_line(mosq_level(line.level), line.text);
         p.reset();
         curl_global_cleanup();
         g_loaded = false;
