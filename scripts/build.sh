@@ -1,5 +1,5 @@
 #!/bin/sh
-# Configures and builds tgmesh into ${TGMESH_BUILD_DIR:-build}.
+# Configures and builds tgmesh into ${TGMESH_BUILD_DIR:-build}; extra arguments go to cmake.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD_DIR=${TGMESH_BUILD_DIR:-build}

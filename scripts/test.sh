@@ -1,8 +1,15 @@
 #!/bin/sh
-# README command 2: installs what is missing, builds, and runs the whole test suite
-# (CMocka unit tests and the integration tests against the real mosquitto).
+# README command 2: installs what is missing, builds, and runs the whole test suite:
+#   build/       unit (CMocka), integration (real mosquitto + fake Bot API), binary and lint checks
+#   build-asan/  unit and integration again with the plugin under ASan+UBSan in the real broker
+# Extra arguments go to every ctest run (e.g. -R integration.test_probe).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh
-ctest --test-dir "${TGMESH_BUILD_DIR:-build}" --output-on-failure -j"$(nproc)" "$@"
+jobs=$(nproc)
+
+TGMESH_BUILD_DIR=build scripts/build.sh
+ctest --test-dir build --output-on-failure -j"$jobs" "$@"
+
+TGMESH_BUILD_DIR=build-asan scripts/build.sh -DTGMESH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|integration' "$@"

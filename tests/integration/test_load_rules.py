@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tgmesh_harness.base import TgmeshTestCase  # noqa: E402
-from tgmesh_harness.broker import MOSQUITTO, free_port  # noqa: E402
+from tgmesh_harness.broker import MOSQUITTO, broker_env, free_port  # noqa: E402
 
 
 class LoadRulesTest(TgmeshTestCase):
@@ -30,7 +30,7 @@ class LoadRulesTest(TgmeshTestCase):
         with open(conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         proc = subprocess.run([MOSQUITTO, "-c", conf], capture_output=True, text=True, timeout=10,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, env=broker_env(workdir))
         return proc.returncode, proc.stdout + proc.stderr
 
     def test_a_second_instance_is_refused(self):

@@ -14,6 +14,9 @@ import tempfile
 import time
 
 MOSQUITTO = os.environ.get("MOSQUITTO", "/usr/sbin/mosquitto")
+# A sanitizer runtime (libasan.so) to preload into mosquitto when the plugin is built with
+# -fsanitize=address,undefined; reports go to <workdir>/sanitizer.* (see sanitizer_reports()).
+BROKER_PRELOAD = os.environ.get("TGMESH_BROKER_PRELOAD", "")
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
@@ -42,6 +45,20 @@ def _read(path):
             return f.read().decode("utf-8", "replace")
     except FileNotFoundError:
         return ""
+
+
+def broker_env(workdir):
+    """The environment for a mosquitto process: the sanitizer runtime preloaded when
+    TGMESH_BROKER_PRELOAD is set, with reports written to <workdir>/sanitizer.*."""
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    if BROKER_PRELOAD:
+        report = os.path.join(workdir, "sanitizer")
+        env["LD_PRELOAD"] = BROKER_PRELOAD
+        env["ASAN_OPTIONS"] = "log_path=%s:detect_leaks=1:abort_on_error=0" % report
+        env["UBSAN_OPTIONS"] = "log_path=%s:print_stacktrace=1:halt_on_error=0" % report
+        env["LSAN_OPTIONS"] = "suppressions=%s" % os.path.join(os.path.dirname(__file__), "lsan.supp")
+    return env
 
 
 class BrokerStartError(RuntimeError):
@@ -111,7 +128,7 @@ class Broker:
         self.stderr_path = os.path.join(self.workdir, "run%d.stderr" % self.runs)
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf_path], stdout=out, stderr=err,
-                                         stdin=subprocess.DEVNULL, cwd=self.workdir)
+                                         stdin=subprocess.DEVNULL, cwd=self.workdir, env=self._env())
         self.started_at = time.monotonic()
         deadline = self.started_at + timeout
         while time.monotonic() < deadline:
@@ -127,6 +144,13 @@ class Broker:
             return self  # still running: the caller asserts on returncode
         self.kill()
         raise BrokerStartError("mosquitto did not open port %d within %ss\n%s" % (self.port, timeout, self.diagnostics()))
+
+    def _env(self):
+        return broker_env(self.workdir)
+
+    def sanitizer_reports(self):
+        """Texts of the sanitizer reports mosquitto wrote (empty when clean or not preloaded)."""
+        return [_read(path) for path in sorted(glob.glob(os.path.join(self.workdir, "sanitizer.*")))]
 
     def _port_open(self):
         try:
