@@ -130,6 +130,8 @@ class TgmeshTestCase(unittest.TestCase):
         for where, text in texts.items():
             if TOKEN_SECRET in text:
                 leaks.append("bot token found in %s" % where)
+        if any(TOKEN_SECRET in m["text"] for m in self.tg.sent_messages()):
+            leaks.append("bot token found in a message to a chat")
         return leaks
 
     # ------------------------------------------------------------ broker
