@@ -61,6 +61,13 @@ void CurlHttp::post(core::HttpRequest request, std::function<void(core::HttpResp
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "tgmesh/1.0");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700  // 7.87.0
+    // A transfer that ends while its host name is still resolving (timeout, cancel_all at
+    // shutdown or reload) otherwise waits for the resolver thread: with a DNS server that
+    // never answers, the worker - and SIGTERM - blocked for the resolver's whole timeout
+    // (up to 30 s). The thread is detached instead and frees itself when getaddrinfo returns.
+    curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+#endif
     if (!proxy_.empty()) curl_easy_setopt(e, CURLOPT_PROXY, proxy_.c_str());
     if (curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
         core::HttpResponse r;

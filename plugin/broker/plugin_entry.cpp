@@ -260,7 +260,8 @@ TGMESH_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt*
         // broker would never send it, and the worker kept what it could not publish in the
         // state file.
         p->handoff.take_for_tick(p->tick_out, p->tick_logs);
-        for (const auto& line : p->tick_logs) log_line(mosq_level(line.level), line.text);
+        for (const auto& line : p->tick_logs)
+            log_line(mosq_level(line.level), line.text);
         p.reset();
         curl_global_cleanup();
         g_loaded = false;

@@ -70,6 +70,12 @@ void Worker::run() {
             Millis sleep = std::clamp<Millis>(bridge_->next_due() - clock_.now_ms(), 0, kMaxSleep);
             http_.wait(sleep);
         }
+        bridge_->stop_polling();
+        const Millis drain_until = clock_.now_ms() + kShutdownDrain;
+        while (bridge_->chat_sends_in_flight() > 0 && clock_.now_ms() < drain_until) {
+            http_.perform();
+            http_.wait(std::min<Millis>(20, std::max<Millis>(0, drain_until - clock_.now_ms())));
+        }
         // Uplinks that arrived during the last round still become chat messages in the state.
         handoff_.take_for_worker(in);
         for (const Uplink& u : in.uplinks)

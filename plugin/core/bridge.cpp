@@ -9,6 +9,19 @@ namespace tgmesh::core {
 
 namespace {
 constexpr size_t kIgnoredChatsLogged = 1000;
+
+// The drop reporter logs the first drop of a kind and then a summary every 10 minutes: the
+// drops since the last summary (every drop of a run shorter than 10 minutes) were never
+// reported. Logged at shutdown, by reason.
+void log_drop_totals(const Stats& stats, Logger& log) {
+    std::string line;
+    for (size_t i = 0; i < static_cast<size_t>(Drop::kCount); ++i) {
+        if (stats.drops[i] == 0) continue;
+        if (!line.empty()) line += ", ";
+        line += std::string(drop_name(static_cast<Drop>(i))) + " " + std::to_string(stats.drops[i]);
+    }
+    if (!line.empty()) log.log(LogLevel::kNotice, "dropped since start: " + line);
+}
 }  // namespace
 
 Bridge::Bridge(Config config, Services services)
@@ -135,7 +148,7 @@ void Bridge::on_mqtt_message(std::string_view topic, BytesView payload) {
 void Bridge::post_to_chats(const MeshText& text) {
     if (!config_.telegram_enabled()) return;
     const auto& cat = i18n::catalog(config_.language);
-    std::string html = format_mesh_text(text, nodes_.find(text.from), nodes_, cat);
+    const std::string html = format_mesh_text(text, nodes_.find(text.from), nodes_, cat);
     for (int64_t chat : config_.chat_ids) {
         if (chat_outbox_.enqueue({chat, html, {}, 0})) {
             ++stats_.texts_to_telegram;
@@ -168,7 +181,8 @@ void Bridge::on_published(uint64_t receipt_id, bool ok, Millis at) {
 void Bridge::note_inbound_dropped(uint64_t count) {
     stats_.drops[static_cast<size_t>(Drop::kInboundQueueFull)] += count;
     drops_.note(Drop::kInboundQueueFull,
-                std::to_string(count) + " uplinks (the bridge cannot keep up with the traffic)");
+                std::to_string(count) + " uplinks (the bridge cannot keep up with the traffic)",
+                count);
 }
 
 void Bridge::run_due() {
@@ -223,6 +237,7 @@ void Bridge::shutdown(const std::vector<Outgoing>& unpublished) {
     poller_.stop();
     s_.http.cancel_all();
     chat_outbox_.requeue_in_flight();
+    log_drop_totals(stats_, s_.log);
     save_state(unpublished);
 }
 

@@ -1,14 +1,20 @@
 #include "tgmesh/core/format.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "tgmesh/telegram/html.h"
+#include "tgmesh/telegram/message_split.h"
+#include "tgmesh/util/utf8.h"
 
 namespace tgmesh::core {
 
 using telegram::escape_html;
 
 namespace {
+// What an oversized post shows at most (bytes): well inside Telegram's limit together.
+constexpr size_t kMaxShownText = 3000;
+constexpr size_t kMaxShownName = 64;
 
 std::string format_snr(float snr) {
     char buf[16];
@@ -48,8 +54,10 @@ std::string format_node_ref(const Node* node, mesh::NodeNum num) {
     return out + " " + id;
 }
 
-std::string format_mesh_text(const MeshText& t, const Node* sender, const NodeRegistry& nodes,
-                             const i18n::Catalog& cat) {
+namespace {
+
+std::string format_mesh_text_unbounded(const MeshText& t, const Node* sender,
+                                       const NodeRegistry& nodes, const i18n::Catalog& cat) {
     std::string out;
     if (t.direct) out += std::string(cat.dm_marker) + " · ";
     out += format_node_ref(sender, t.from);
@@ -66,6 +74,33 @@ std::string format_mesh_text(const MeshText& t, const Node* sender, const NodeRe
     }
     if (!detail.empty()) out += "\n<i>" + detail + "</i>";
     return out;
+}
+
+std::string cut_utf8(const std::string& s, size_t max_bytes) {
+    if (s.size() <= max_bytes) return s;
+    return s.substr(0, utf8::prefix_at_boundary(s, max_bytes)) + "…";
+}
+
+}  // namespace
+
+std::string format_mesh_text(const MeshText& t, const Node* sender, const NodeRegistry& nodes,
+                             const i18n::Catalog& cat) {
+    std::string html = format_mesh_text_unbounded(t, sender, nodes, cat);
+    if (utf8::utf16_length(html) <= telegram::kMaxMessageChars) return html;
+    // LoRa caps a text at 233 bytes and a long name at 39, but anything that may publish under
+    // the mesh root can send more, and Telegram refuses the whole post. Such a post shows the
+    // text and names cut, and the gateway by its cut id rather than by a node name.
+    MeshText shown = t;
+    shown.text = cut_utf8(t.text, kMaxShownText);
+    shown.reception.gateway = cut_utf8(t.reception.gateway, kMaxShownName);
+    std::optional<Node> cut_sender;
+    if (sender != nullptr) {
+        cut_sender = *sender;
+        cut_sender->long_name = cut_utf8(sender->long_name, kMaxShownName);
+        cut_sender->short_name = cut_utf8(sender->short_name, kMaxShownName);
+    }
+    return format_mesh_text_unbounded(shown, cut_sender ? &*cut_sender : nullptr, NodeRegistry(),
+                                      cat);
 }
 
 std::string format_age(int64_t seconds, const i18n::Catalog& cat) {

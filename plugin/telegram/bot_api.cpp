@@ -11,7 +11,7 @@ ApiResult parse_response(long http_status, std::string_view body) {
     auto ok = json::get_bool(doc, "ok");
     if (!ok) {
         // Not a Bot API answer at all (a proxy's error page, a truncated body).
-        r.description = "malformed response (HTTP " + std::to_string(http_status) + ")";
+        r.description = "malformed response";
         r.outcome = (http_status == 401 || http_status == 404) ? Outcome::kUnauthorized
                                                                : Outcome::kTransient;
         return r;

@@ -26,6 +26,13 @@ size_t Outbox::size() const {
     return n;
 }
 
+size_t Outbox::in_flight() const {
+    size_t n = 0;
+    for (const auto& [id, lane] : lanes_)
+        n += lane.in_flight ? 1 : 0;
+    return n;
+}
+
 std::vector<OutboundMessage> Outbox::pending() const {
     std::vector<OutboundMessage> out;
     for (const auto& [id, lane] : lanes_)
@@ -115,7 +122,17 @@ void Outbox::on_response(int64_t chat_id, const core::HttpResponse& response) {
                 line += " (the group became supergroup " + std::to_string(*r.migrate_to_chat_id) +
                         ": put that id in chat_ids)";
             }
-            log_.log(core::LogLevel::kWarning, line + "; message dropped");
+            // A bot removed from a group would otherwise log a line for every mesh text.
+            if (lane.refusals_unlogged > 0) {
+                line += " (" + std::to_string(lane.refusals_unlogged) + " more refused before)";
+            }
+            if (now - lane.refusal_logged_at >= kRefusalLogInterval || lane.refusal_logged_at < 0) {
+                log_.log(core::LogLevel::kWarning, line + "; message dropped");
+                lane.refusal_logged_at = now;
+                lane.refusals_unlogged = 0;
+            } else {
+                ++lane.refusals_unlogged;
+            }
             lane.queue.pop_front();
             return;
         }

@@ -1,5 +1,8 @@
 #include "tgmesh/telegram/poller.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace tgmesh::telegram {
 
 void Poller::start(UpdateHandler handler) {
@@ -41,6 +44,7 @@ void Poller::request_me() {
 void Poller::request_updates() {
     phase_ = Phase::kInFlight;
     after_wait_ = Phase::kIdle;
+    poll_started_at_ = clock_.now_ms();
     uint64_t gen = generation_;
     // The HTTP timeout exceeds the server-side long poll so an idle poll ends normally.
     http_.post({endpoint_.url("getUpdates"), get_updates_body(offset_, kLongPollSeconds),
@@ -83,7 +87,8 @@ void Poller::on_updates(const core::HttpResponse& response) {
     }
     health_.on_success();
     uint64_t gen = generation_;
-    for (const Update& update : parse_updates(r.result)) {
+    const std::vector<Update> updates = parse_updates(r.result);
+    for (const Update& update : updates) {
         // Telegram re-sends nothing below the offset; this guards against a confused server.
         if (update.update_id < offset_) continue;
         handler_(update);
@@ -93,6 +98,8 @@ void Poller::on_updates(const core::HttpResponse& response) {
     }
     phase_ = Phase::kIdle;
     next_at_ = clock_.now_ms();
+    // A server (or proxy) that answers an empty long poll at once would make this loop spin.
+    if (updates.empty()) next_at_ = std::max(next_at_, poll_started_at_ + kMinEmptyPollGap);
 }
 
 }  // namespace tgmesh::telegram

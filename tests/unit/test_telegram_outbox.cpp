@@ -366,6 +366,28 @@ void bad_request_drops_the_message_and_counts_it(void**) {
     assert_int_equal(rig.stats.telegram_sent, 1);
 }
 
+void refusals_are_logged_at_most_every_ten_minutes_per_chat(void**) {
+    Rig rig;
+    const char* kicked =
+        R"({"ok":false,"error_code":403,"description":"Forbidden: bot was kicked"})";
+    for (int i = 0; i < 3; ++i) {
+        rig.outbox.enqueue(msg(kGroup, "t" + std::to_string(i)));
+        rig.clock.advance(5 * kSecond);
+        rig.run();
+        auto p = rig.http.take("sendMessage");
+        test::FakeHttp::reply(p, 403, kicked);
+    }
+    assert_int_equal(rig.stats.dropped(Drop::kTelegramRejected), 3);
+    assert_int_equal(rig.log.lines.size(), 1);
+    rig.clock.advance(Outbox::kRefusalLogInterval);
+    rig.outbox.enqueue(msg(kGroup, "later"));
+    rig.run();
+    auto p = rig.http.take("sendMessage");
+    test::FakeHttp::reply(p, 403, kicked);
+    assert_int_equal(rig.log.lines.size(), 2);
+    assert_true(rig.log.lines.back().find("2 more refused") != std::string::npos);
+}
+
 void group_upgrade_is_logged_with_the_new_chat_id(void**) {
     Rig rig;
     rig.outbox.enqueue(msg(-4001, "to the old group"));
@@ -540,6 +562,7 @@ int main() {
         cmocka_unit_test(server_error_holds_every_chat),
         cmocka_unit_test(recovery_after_errors_resets_the_backoff),
         cmocka_unit_test(bad_request_drops_the_message_and_counts_it),
+        cmocka_unit_test(refusals_are_logged_at_most_every_ten_minutes_per_chat),
         cmocka_unit_test(group_upgrade_is_logged_with_the_new_chat_id),
         cmocka_unit_test(full_outbox_refuses_and_counts),
         cmocka_unit_test(pending_lists_undelivered_messages_including_in_flight),

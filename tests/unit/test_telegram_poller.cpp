@@ -132,10 +132,25 @@ void empty_result_polls_again_with_the_same_offset(void**) {
     auto p = rig.http.take("getUpdates");
     test::FakeHttp::reply(p, 200, kEmpty);
     rig.run();
+    // An empty answer that came back at once: the next poll waits a second, not a spin.
+    assert_false(rig.http.has("getUpdates"));
+    assert_true(rig.poller.next_due() == rig.clock.now + tgmesh::telegram::kMinEmptyPollGap);
+    rig.clock.advance(tgmesh::telegram::kMinEmptyPollGap);
+    rig.run();
     test::FakeHttp::Pending next;
     auto body = rig.take_updates_body(next);
     assert_true(json::get_int(body.get(), "offset") == 77);
     assert_int_equal(rig.handled.size(), 0);
+}
+
+void an_empty_long_poll_that_took_its_time_polls_again_at_once(void**) {
+    Rig rig;
+    rig.start_connected();
+    auto p = rig.http.take("getUpdates");
+    rig.clock.advance(50'000);
+    test::FakeHttp::reply(p, 200, kEmpty);
+    rig.run();
+    assert_true(rig.http.has("getUpdates"));
 }
 
 void offset_from_state_is_used_by_the_first_get_updates(void**) {
@@ -223,6 +238,7 @@ void transient_failures_are_logged_once_per_episode_with_a_recovery_line(void**)
     assert_true(rig.log.lines.back().find("again") != std::string::npos);
 
     // A second episode gets its own line, and the backoff starts over.
+    rig.clock.advance(rig.poller.next_due() - rig.clock.now);
     rig.run();
     p = rig.http.take("getUpdates");
     test::FakeHttp::reply(p, 500, kServerError);
@@ -335,6 +351,7 @@ int main() {
         cmocka_unit_test(starts_with_get_me_then_long_polls),
         cmocka_unit_test(updates_are_handled_in_order_and_offset_advances),
         cmocka_unit_test(empty_result_polls_again_with_the_same_offset),
+        cmocka_unit_test(an_empty_long_poll_that_took_its_time_polls_again_at_once),
         cmocka_unit_test(offset_from_state_is_used_by_the_first_get_updates),
         cmocka_unit_test(update_below_the_offset_is_ignored),
         cmocka_unit_test(conflict_is_logged_once_and_retried_with_backoff),

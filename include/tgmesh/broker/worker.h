@@ -16,6 +16,9 @@ namespace tgmesh::broker {
 class Worker {
   public:
     static constexpr Millis kMaxSleep = 10 * kSecond;
+    // How long a shutdown waits for chat messages already on their way (the broker must be
+    // able to stop within a second).
+    static constexpr Millis kShutdownDrain = 600;
 
     // `handoff` and `http` must outlive the worker; http's multi handle is used by wakeup().
     Worker(core::Config config, Handoff& handoff, adapters::CurlHttp& http);

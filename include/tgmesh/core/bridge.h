@@ -53,6 +53,12 @@ class Bridge {
     void note_inbound_dropped(uint64_t count);
     void run_due();
     Millis next_due() const;
+    // First step of a shutdown: no more updates are taken (a poll answering now is not
+    // confirmed, so Telegram sends it again after the restart).
+    void stop_polling() { poller_.stop(); }
+    // Chat messages whose request is under way: a shutdown lets them finish briefly, since a
+    // cancelled request that Telegram already executed would be sent again after the restart.
+    size_t chat_sends_in_flight() const { return chat_outbox_.in_flight(); }
     // Stops polling and saves the state, including messages the broker never published.
     void shutdown(const std::vector<Outgoing>& unpublished);
 

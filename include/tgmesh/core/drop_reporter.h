@@ -16,7 +16,8 @@ class DropReporter {
     static constexpr Millis kInterval = 10 * kMinute;
 
     DropReporter(Logger& log, const Clock& clock) : log_(log), clock_(clock) {}
-    void note(Drop reason, const std::string& example);
+    // `count` drops of one kind at once (the broker thread reports its drops in batches).
+    void note(Drop reason, const std::string& example, uint64_t count = 1);
 
   private:
     struct Entry {

@@ -21,6 +21,7 @@ struct MeshText {
     Reception reception;  // the first gateway that reported it
 };
 
+// Always within Telegram's 4096 characters: an oversized text or name is cut.
 std::string format_mesh_text(const MeshText& text, const Node* sender, const NodeRegistry& nodes,
                              const i18n::Catalog& cat);
 // "Long name (SN) !id" with HTML; used in replies that name a node.

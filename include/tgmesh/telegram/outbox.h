@@ -25,6 +25,8 @@ struct OutboundMessage {
 class Outbox {
   public:
     static constexpr size_t kCapacity = 2000;
+    // Refusals (4xx) are logged at most this often per chat.
+    static constexpr Millis kRefusalLogInterval = 10 * kMinute;
     using SentHandler = std::function<void(uint64_t tag, int64_t chat_id, int64_t message_id)>;
 
     Outbox(core::HttpClient& http, const Clock& clock, core::Logger& log, ApiHealth& health,
@@ -46,6 +48,7 @@ class Outbox {
     Millis next_due(Millis now) const;
 
     size_t size() const;
+    size_t in_flight() const;
     // Everything not yet delivered, in order, for the state file.
     std::vector<OutboundMessage> pending() const;
 
@@ -56,6 +59,8 @@ class Outbox {
         Millis not_before = 0;
         TokenBucket per_chat{1.0, 3.0};
         TokenBucket per_group{20.0 / 60.0, 5.0};
+        Millis refusal_logged_at = -1;
+        uint64_t refusals_unlogged = 0;
     };
 
     Millis lane_ready_at(int64_t chat_id, const Lane& lane, Millis now) const;

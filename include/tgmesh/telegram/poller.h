@@ -13,6 +13,8 @@
 namespace tgmesh::telegram {
 
 constexpr int kLongPollSeconds = 50;
+// Empty polls that return early are spaced at least this far apart.
+constexpr Millis kMinEmptyPollGap = kSecond;
 
 class Poller {
   public:
@@ -58,6 +60,7 @@ class Poller {
     Phase phase_ = Phase::kStopped;
     Phase after_wait_ = Phase::kNeedMe;
     Millis next_at_ = 0;
+    Millis poll_started_at_ = 0;
     uint64_t generation_ = 0;
     int64_t offset_ = 0;
     std::string bot_username_;

@@ -51,6 +51,9 @@ def plugin_or_skip(testcase):
 class TgmeshTestCase(unittest.TestCase):
     OPTIONS = {}        # class-level option overrides
     AUTO_START = True   # start a broker with the plugin in setUp
+    # The fake Bot API refuses sendMessage texts the real one would (bad HTML, too long);
+    # any such refusal fails the test unless it expects them.
+    EXPECT_REJECTED_MESSAGES = False
 
     def default_options(self):
         return {"bot_token": BOT_TOKEN, "api_url": self.tg.url, "chat_ids": str(CHAT),
@@ -88,6 +91,9 @@ class TgmeshTestCase(unittest.TestCase):
                 if broker.expect_failure and "ERROR: LeakSanitizer" in report and "ERROR: AddressSanitizer" not in report:
                     continue
                 problems.append("sanitizer report from the broker:\n" + report[-6000:])
+        if not self.EXPECT_REJECTED_MESSAGES:
+            for text, why in self.tg.rejected_messages():
+                problems.append("the Bot API would refuse this sendMessage (%s): %r" % (why, (text or "")[:300]))
         if problems or self._test_failed() or os.environ.get("TGMESH_SHOW_LOG"):
             for broker in self.brokers:
                 sys.stderr.write("\n===== %s: broker diagnostics =====\n%s\n" % (self.id(), broker.diagnostics()))
@@ -142,9 +148,12 @@ class TgmeshTestCase(unittest.TestCase):
         opts.update(overrides)
         return opts
 
-    def start_bridge(self, wait_poll=True, workdir=None, **overrides):
-        """Starts a broker with the plugin; waits for its first getUpdates long poll."""
-        broker = Broker(self.bridge_options(**overrides), plugin_path=self.plugin_path, workdir=workdir)
+    def start_bridge(self, wait_poll=True, workdir=None, preload=None, env=None, wrapper=None, **overrides):
+        """Starts a broker with the plugin; waits for its first getUpdates long poll.
+        preload/env/wrapper: extra LD_PRELOAD libraries, environment and wrapper command
+        for mosquitto (see Broker)."""
+        broker = Broker(self.bridge_options(**overrides), plugin_path=self.plugin_path, workdir=workdir,
+                        preload=preload, env=env, wrapper=wrapper)
         self.brokers.append(broker)
         self.broker = broker
         broker.start()

@@ -14,8 +14,9 @@ import tempfile
 import time
 
 MOSQUITTO = os.environ.get("MOSQUITTO", "/usr/sbin/mosquitto")
-# A sanitizer runtime (libasan.so) to preload into mosquitto when the plugin is built with
-# -fsanitize=address,undefined; reports go to <workdir>/sanitizer.* (see sanitizer_reports()).
+# A sanitizer runtime (libasan.so, then libstdc++: see tests/CMakeLists.txt; colon-separated)
+# to preload into mosquitto when the plugin is built with -fsanitize=address,undefined; reports
+# go to <workdir>/sanitizer.* (see sanitizer_reports()).
 BROKER_PRELOAD = os.environ.get("TGMESH_BROKER_PRELOAD", "")
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
@@ -47,17 +48,33 @@ def _read(path):
         return ""
 
 
-def broker_env(workdir):
+def find_fault_lib():
+    """Absolute path of the fault-injection preload library (tests/fault/fault_inject.c), or
+    None: $TGMESH_FAULT_LIB, then build/**/libfault_inject.so."""
+    env = os.environ.get("TGMESH_FAULT_LIB")
+    if env:
+        return os.path.abspath(env) if os.path.isfile(env) else None
+    found = sorted(glob.glob(os.path.join(REPO_ROOT, "build", "**", "libfault_inject.so"), recursive=True))
+    return found[0] if found else None
+
+
+def broker_env(workdir, preload=(), extra_env=None):
     """The environment for a mosquitto process: the sanitizer runtime preloaded when
-    TGMESH_BROKER_PRELOAD is set, with reports written to <workdir>/sanitizer.*."""
+    TGMESH_BROKER_PRELOAD is set, with reports written to <workdir>/sanitizer.*; then the
+    libraries in `preload` (the sanitizer runtime must stay first); then `extra_env`."""
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
+    libs = []
     if BROKER_PRELOAD:
         report = os.path.join(workdir, "sanitizer")
-        env["LD_PRELOAD"] = BROKER_PRELOAD
+        libs.append(BROKER_PRELOAD)
         env["ASAN_OPTIONS"] = "log_path=%s:detect_leaks=1:abort_on_error=0" % report
         env["UBSAN_OPTIONS"] = "log_path=%s:print_stacktrace=1:halt_on_error=0" % report
         env["LSAN_OPTIONS"] = "suppressions=%s" % os.path.join(os.path.dirname(__file__), "lsan.supp")
+    libs += [lib for lib in preload if lib]
+    if libs:
+        env["LD_PRELOAD"] = ":".join(libs)
+    env.update(extra_env or {})
     return env
 
 
@@ -67,15 +84,21 @@ class BrokerStartError(RuntimeError):
 
 class Broker:
     def __init__(self, plugin_options=None, plugin_path=None, with_plugin=True, workdir=None,
-                 extra_config=""):
+                 extra_config="", preload=None, env=None, wrapper=None):
         """plugin_options: {key: value}; a None value leaves that option out.
-        `state_file` defaults to <workdir>/state.json."""
+        `state_file` defaults to <workdir>/state.json.  preload: libraries to LD_PRELOAD
+        into mosquitto (after the sanitizer runtime); env: extra environment variables;
+        wrapper: a command that execs its arguments (mosquitto -c conf), e.g. to run the
+        broker in its own mount namespace."""
         self._own_dir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="tgmesh-it-")
         self.with_plugin = with_plugin
         self.plugin_path = plugin_path or (find_plugin() if with_plugin else None)
         self.options = dict(plugin_options or {})
         self.extra_config = extra_config
+        self.preload = list(preload or [])
+        self.extra_env = dict(env or {})
+        self.wrapper = list(wrapper or [])
         self.port = free_port()
         self.conf_path = os.path.join(self.workdir, "mosquitto.conf")
         self.log_path = os.path.join(self.workdir, "mosquitto.log")
@@ -127,7 +150,7 @@ class Broker:
         self.stdout_path = os.path.join(self.workdir, "run%d.stdout" % self.runs)
         self.stderr_path = os.path.join(self.workdir, "run%d.stderr" % self.runs)
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
-            self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf_path], stdout=out, stderr=err,
+            self.proc = subprocess.Popen(self.wrapper + [MOSQUITTO, "-c", self.conf_path], stdout=out, stderr=err,
                                          stdin=subprocess.DEVNULL, cwd=self.workdir, env=self._env())
         self.started_at = time.monotonic()
         deadline = self.started_at + timeout
@@ -146,7 +169,7 @@ class Broker:
         raise BrokerStartError("mosquitto did not open port %d within %ss\n%s" % (self.port, timeout, self.diagnostics()))
 
     def _env(self):
-        return broker_env(self.workdir)
+        return broker_env(self.workdir, self.preload, self.extra_env)
 
     def sanitizer_reports(self):
         """Texts of the sanitizer reports mosquitto wrote (empty when clean or not preloaded)."""
@@ -184,6 +207,21 @@ class Broker:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+    @property
+    def pid(self):
+        return None if self.proc is None else self.proc.pid
+
+    def rss_kib(self):
+        """VmRSS of the running broker in KiB (None when it is not running)."""
+        try:
+            with open("/proc/%d/status" % self.proc.pid) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except (OSError, AttributeError, ValueError):
+            return None
+        return None
 
     def hup(self):
         self.proc.send_signal(signal.SIGHUP)

@@ -3,15 +3,28 @@
 Serves `POST|GET /bot<token>/<method>` on 127.0.0.1 with JSON, form or query
 parameters; records every request; implements a real getUpdates long poll over
 injected updates; and lets tests inject faults, delays or holds per method.
+
+Like the real Bot API it refuses a sendMessage whose HTML does not parse or whose text is
+too long (400 "Bad Request: can't parse entities: ..."), and records the text a reader
+sees (`visible`).  Faults go down to the wire: raw bytes, truncated bodies, huge bodies,
+answers that never come, closed connections; the server can go offline (connections
+refused) and come back on the same port, or serve TLS with a self-signed certificate.
 """
 import email.parser
 import email.policy
 import json
+import os
+import shutil
+import socket
+import ssl
+import tempfile
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import telegram_html
 
 DEFAULT_TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "tgmesh", "username": "tgmesh_test_bot"}
@@ -32,6 +45,54 @@ class Request:
     http_method: str = "POST"
     status: int = None          # filled in when answered
     response: object = None     # the JSON body sent back (dict) or raw bytes
+    visible: str = None         # sendMessage: the text a reader sees (tags removed, entities decoded)
+    faulted: bool = False       # answered by a fault, not normally
+
+
+class RawReply:
+    """A fault reply written to the socket as is (status line, headers and body, or any
+    garbage), after which the connection is closed."""
+
+    def __init__(self, data):
+        self.data = bytes(data)
+
+    def __repr__(self):
+        return "RawReply(%d bytes)" % len(self.data)
+
+
+# Fault replies (see FakeTelegram.set_fault).
+DROP = "drop"   # close the connection without answering
+HANG = "hang"   # never answer (until release_hangs(), go_offline() or close())
+
+
+def garbage_reply(status=200):
+    """A complete HTTP answer whose body is not JSON (a proxy's error page)."""
+    body = b"<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"
+    return status, body
+
+
+def non_http_reply():
+    """Bytes that are not HTTP at all."""
+    return RawReply(b"\x00\xff garbage \x16\x03\x01 not http at all\r\n\r\n")
+
+
+def truncated_json_reply(status=200):
+    """A complete HTTP answer whose JSON body is cut off in the middle."""
+    return status, b'{"ok":true,"result":[{"update_id":1,"message":{"message_id":5,"chat":{"id":-1'
+
+
+def truncated_body_reply():
+    """Headers announce 4000 bytes; the connection closes after 60 of them."""
+    body = b'{"ok":true,"result":[{"update_id":1,"message":{"message_id":5,"'
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n")
+    return RawReply(head + body)
+
+
+def huge_reply(nbytes=5 << 20):
+    """A well-formed JSON answer of `nbytes` bytes (over the plugin's 4 MiB cap)."""
+    head = b'{"ok":true,"result":[],"padding":"'
+    tail = b'"}'
+    return 200, head + b"x" * max(0, nbytes - len(head) - len(tail)) + tail
 
 
 def api_error(status, description, retry_after=None):
@@ -70,9 +131,23 @@ def _utf16_len(s):
 
 
 class FakeTelegram:
-    def __init__(self, token=DEFAULT_TOKEN, host="127.0.0.1"):
+    def __init__(self, token=DEFAULT_TOKEN, host="127.0.0.1", port=0, tls=False, strict_html=True,
+                 cert_hosts=("localhost",), cert_ips=("127.0.0.1",)):
+        """port: 0 = any free port at start(); a fixed port lets a test point the plugin at
+        it before the server listens (connections refused until start()).  tls: serve
+        HTTPS with a self-signed certificate (see make_self_signed_cert).  strict_html:
+        refuse sendMessage texts the real Bot API would refuse."""
         self.token = token
         self.host = host
+        self._port = port
+        self.tls = tls
+        self.strict_html = strict_html
+        self.cert_path = None
+        self.cert_hosts, self.cert_ips = tuple(cert_hosts), tuple(cert_ips)
+        self.tls_failures = []             # TLS handshakes that failed (str of the error)
+        self._connections = set()          # open client sockets (closed by go_offline)
+        self._hang_event = threading.Event()
+        self._offline = False
         self._cond = threading.Condition(threading.RLock())
         self._requests = []
         self._updates = []                 # every injected Update, in id order
@@ -90,17 +165,58 @@ class FakeTelegram:
     # ------------------------------------------------------------ lifecycle
 
     def start(self):
+        """Starts listening (again, after go_offline(): same port, same recorded state)."""
         fake = self
 
         class Handler(_Handler):
             pass
         Handler.fake = fake
-        self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+        if self.tls and self.cert_path is None:
+            self._tmpdir = tempfile.mkdtemp(prefix="fake-tg-tls-")
+            self.cert_path, self.key_path = make_self_signed_cert(self._tmpdir, self.cert_hosts, self.cert_ips)
+        server = _Server((self.host, self._port), Handler)
+        server.fake = fake
+        if self.tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(self.cert_path, self.key_path)
+            server.ssl_context = ctx
+        self._port = server.server_address[1]
+        with self._cond:
+            self._hang_event = threading.Event()
+            self._offline = False
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="fake-telegram", daemon=True)
         self._thread.start()
         return self
+
+    def _stop_server(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(5)
+            self._server = None
+
+    def go_offline(self):
+        """Stops listening and resets every open connection: from now on connections are
+        refused (the port stays reserved for start()).  Hung requests end."""
+        self._stop_server()
+        with self._cond:
+            self._offline = True
+            self._hang_event.set()
+            self._cond.notify_all()
+            conns = list(self._connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def release_hangs(self):
+        """Ends every request currently hung by a HANG fault (closing its connection)."""
+        with self._cond:
+            ev, self._hang_event = self._hang_event, threading.Event()
+        ev.set()
 
     def close(self):
         """Wakes every blocked long poll and hold, then stops the server."""
@@ -108,12 +224,13 @@ class FakeTelegram:
             self._closed = True
             for ev in self._holds.values():
                 ev.set()
+            self._hang_event.set()
             self._cond.notify_all()
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(5)
-            self._server = None
+        self._stop_server()
+        tmpdir = getattr(self, "_tmpdir", None)
+        if tmpdir:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+            self._tmpdir = None
 
     def __enter__(self):
         return self.start()
@@ -123,11 +240,11 @@ class FakeTelegram:
 
     @property
     def port(self):
-        return self._server.server_address[1]
+        return self._port
 
     @property
     def url(self):
-        return "http://%s:%d" % (self.host, self.port)
+        return "%s://%s:%d" % ("https" if self.tls else "http", self.host, self.port)
 
     # ------------------------------------------------------------ injecting updates
 
@@ -202,19 +319,23 @@ class FakeTelegram:
 
     def set_fault(self, method, fn):
         """fn(Request) -> None (answer normally), a number (sleep that many seconds,
-        then answer normally), (status, dict-or-bytes) (answer that instead), or
-        'drop' (close the connection without answering).  method '*' = every method.
-        fn=None removes the fault."""
+        then answer normally), (status, dict-or-bytes) (answer that instead),
+        DROP ('drop': close the connection without answering), HANG ('hang': never
+        answer, until release_hangs()/go_offline()/close()) or a RawReply (these bytes
+        on the wire, then close).  method '*' = every method.  fn=None removes the fault."""
         with self._cond:
             if fn is None:
                 self._faults.pop(method, None)
             else:
                 self._faults[method] = fn
 
-    def fail_next(self, method, count=1, status=500, description="Internal Server Error", retry_after=None):
-        """Answers the next `count` calls of `method` with an error."""
+    def fail_next(self, method, count=1, status=500, description="Internal Server Error", retry_after=None,
+                  reply=None):
+        """Answers the next `count` calls of `method` with an error (or with `reply`, any
+        set_fault answer such as HANG or a RawReply)."""
         left = [count]
-        reply = api_error(status, description, retry_after)
+        if reply is None:
+            reply = api_error(status, description, retry_after)
 
         def fault(_req):
             with self._cond:
@@ -244,6 +365,36 @@ class FakeTelegram:
                 if remaining <= 0:
                     return
                 self._cond.wait(remaining)
+
+    def _wait_hang(self):
+        with self._cond:
+            ev = self._hang_event
+            if self._closed:
+                return
+        ev.wait()
+
+    def _track(self, conn, add):
+        with self._cond:
+            if add:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def _note_tls_failure(self, error):
+        with self._cond:
+            self.tls_failures.append(str(error))
+            self._cond.notify_all()
+
+    def wait_tls_failure(self, timeout=10):
+        """Waits for a failed TLS handshake (the client refused the certificate); its text or None."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self.tls_failures:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+            return self.tls_failures[0]
 
     def _apply_fault(self, req):
         with self._cond:
@@ -291,19 +442,35 @@ class FakeTelegram:
                     return None
                 self._cond.wait(remaining)
 
+    def fault_count(self, method):
+        """How many calls of `method` got a fault answer (not the normal one)."""
+        with self._cond:
+            return sum(1 for r in self._requests if r.method == method and r.faulted)
+
+    def rejected_messages(self, since=0):
+        """sendMessage calls the fake refused as the real Bot API would (bad HTML, too long,
+        empty, not UTF-8), as (text, description) pairs."""
+        with self._cond:
+            reqs = self._requests[since:]
+        return [(r.params.get("text"), r.response.get("description")) for r in reqs
+                if r.method == "sendMessage" and r.status == 400 and isinstance(r.response, dict)
+                and not r.faulted]
+
     def sent_messages(self, chat_id=None, since=0):
-        """sendMessage calls answered OK, as dicts: chat_id, text, parse_mode, message_id, params, time."""
+        """sendMessage calls answered OK, as dicts: chat_id, text, parse_mode, message_id, params, time,
+        visible (what a reader sees: tags removed, entities decoded)."""
         out = []
         with self._cond:
             reqs = self._requests[since:]
         for r in reqs:
-            if r.method != "sendMessage" or r.status != 200:
+            if r.method != "sendMessage" or r.status != 200 or r.faulted or not isinstance(r.response, dict):
                 continue
             cid = normalize_chat_id(r.params.get("chat_id"))
             if chat_id is not None and cid != normalize_chat_id(chat_id):
                 continue
             out.append({"chat_id": cid, "text": r.params.get("text", ""), "parse_mode": r.params.get("parse_mode"),
-                        "message_id": r.response["result"]["message_id"], "params": r.params, "time": r.time})
+                        "message_id": r.response["result"]["message_id"], "params": r.params, "time": r.time,
+                        "visible": r.visible})
         return out
 
     def wait_for_message(self, chat_id, predicate=None, timeout=10, since=0):
@@ -385,6 +552,13 @@ class FakeTelegram:
             return 200, {"ok": True, "result": dict(BOT_USER)}
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(req.params)}
+        if "_error" in req.params:
+            return api_error(400, "Bad Request: %s" % req.params["_error"])
+        if method == "sendMessage":
+            visible, error = telegram_html.check_message(req.params.get("text"), req.params.get("parse_mode"))
+            if error and self.strict_html:
+                return api_error(400, error)
+            req.visible = visible if visible is not None else req.params.get("text")
         if method in SEND_METHODS:
             return 200, {"ok": True, "result": self._make_bot_message(method, req.params)}
         if method in TRUE_METHODS:
@@ -411,7 +585,7 @@ class FakeTelegram:
                         ready = pending[offset:]
                     else:
                         ready = [u for u in pending if u["update_id"] >= offset]
-                    if ready or self._closed:
+                    if ready or self._closed or self._offline:
                         return ready[:limit]
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
@@ -435,6 +609,68 @@ class FakeTelegram:
         with self._cond:
             self._bot_messages[(chat_id, msg["message_id"])] = msg
         return msg
+
+
+def make_self_signed_cert(directory, hostnames=("localhost",), ips=("127.0.0.1",)):
+    """Writes a self-signed certificate and key (PEM) for hostnames and IPs; returns their paths."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostnames[0] if hostnames else "fake-telegram")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    alt = [x509.DNSName(h) for h in hostnames] + [x509.IPAddress(ipaddress.ip_address(a)) for a in ips]
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(directory, "fake-telegram.crt")
+    key_path = os.path.join(directory, "fake-telegram.key")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class _Server(ThreadingHTTPServer):
+    """Tracks connections (so go_offline can reset them) and does TLS handshakes in the
+    connection's own thread (a client that never finishes one blocks nobody)."""
+    daemon_threads = True
+    ssl_context = None
+    fake = None
+
+    def finish_request(self, request, client_address):
+        conn = request
+        if self.ssl_context is not None:
+            try:
+                request.settimeout(10)
+                conn = self.ssl_context.wrap_socket(request, server_side=True)
+                conn.settimeout(None)
+            except (ssl.SSLError, OSError) as e:
+                self.fake._note_tls_failure(e)
+                return
+        self.fake._track(conn, True)
+        try:
+            self.RequestHandlerClass(conn, client_address, self)
+        finally:
+            self.fake._track(conn, False)
+            if conn is not request:
+                try:
+                    conn.close()
+                except OSError:
+                    pass
+
+    def handle_error(self, request, client_address):
+        pass  # a reset connection is part of the faults, not a harness error
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -510,8 +746,10 @@ class _Handler(BaseHTTPRequestHandler):
         token, method = parts[1][3:], parts[2]
         try:
             params = self._parse_params(parsed.query, body)
-        except (ValueError, UnicodeDecodeError) as e:
-            params = {"_unparsed": body, "_error": str(e)}
+        except UnicodeDecodeError:
+            params = {"_unparsed": body, "_error": "strings must be encoded in UTF-8"}
+        except ValueError as e:
+            params = {"_unparsed": body, "_error": "can't parse request: %s" % e}
         req = Request(method=method, token=token, params=params, time=time.time(), http_method=self.command)
         fake._record(req)
         if token != fake.token:
@@ -521,9 +759,23 @@ class _Handler(BaseHTTPRequestHandler):
                 override = fake._apply_fault(req)
             except Exception as e:  # a broken test hook must not hang the plugin
                 override = (500, {"ok": False, "error_code": 500, "description": "fault hook: %s" % e})
-            if override == "drop":
+            if override is not None:
+                req.faulted = True
+            if override == HANG:
+                fake._wait_hang()
+                override = DROP
+            if override == DROP:
                 fake._finish(req, 0, None)
                 self.close_connection = True
+                return
+            if isinstance(override, RawReply):
+                fake._finish(req, 0, override.data)
+                self.close_connection = True
+                try:
+                    self.wfile.write(override.data)
+                    self.wfile.flush()
+                except OSError:
+                    pass
                 return
             status, reply = override if override is not None else fake.handle(req)
         fake._finish(req, status, reply)
