@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "tgmesh/util/base64.h"
+#include "tgmesh/util/json.h"
 #include "tgmesh/util/utf8.h"
 
 namespace tgmesh::core {
@@ -125,9 +126,15 @@ std::string check_name(const std::string& v, size_t max_bytes) {
     return "";
 }
 
+// A directory opens as a stream that reads nothing, so it would pass for an empty file.
+bool is_directory(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_directory(path, ec);
+}
+
 std::string read_token_file(const std::string& path, std::string& token) {
     std::ifstream in(path);
-    if (!in) return "cannot read " + in_quotes(path);
+    if (!in || is_directory(path)) return "cannot read " + in_quotes(path);
     std::string line;
     std::getline(in, line);
     token = std::string(trim(line));
@@ -142,7 +149,9 @@ std::string set_chat_list(const std::string& v, std::vector<int64_t>& out, bool 
     if (v.empty()) return "";
     for (const auto& item : split_list(v)) {
         int64_t id = 0;
-        if (!parse_integer(item, id) || id == 0 || (positive_only && id < 0)) {
+        // Telegram ids fit in 52 bits; larger ones would not survive JSON (json::kMaxExactInt).
+        if (!parse_integer(item, id) || id == 0 || (positive_only && id < 0) ||
+            id > json::kMaxExactInt || id < -json::kMaxExactInt) {
             return std::string("must be comma-separated ") +
                    (positive_only ? "positive integer user ids" : "integer chat ids") + " (got " +
                    in_quotes(item) + ")";
@@ -439,7 +448,7 @@ ConfigResult load_config(const Options& plugin_options) {
     if (auto it = values.find("config_file"); it != values.end()) {
         const std::string path = it->second;
         std::ifstream in(path);
-        if (!in) {
+        if (!in || is_directory(path)) {  // a directory was taken for an empty config_file
             result.error = fail("config_file", "cannot read " + in_quotes(path));
             return result;
         }

@@ -61,8 +61,7 @@ std::optional<DeviceMetricsInfo> device_metrics_of(const cJSON* payload) {
     }
     DeviceMetricsInfo info;
     if (auto level = get_u32(payload, "battery_level")) info.battery_level = *level;
-    if (auto volts = json::get_number(payload, "voltage"))
-        info.voltage = static_cast<float>(*volts);
+    info.voltage = json::get_float(payload, "voltage");
     return info;
 }
 
@@ -83,7 +82,7 @@ std::optional<JsonUplink> parse_json_uplink(std::string_view payload) {
     up.to = get_node_num(obj, "to").value_or(kBroadcast);
     up.channel_index = get_u32(obj, "channel").value_or(0);
     up.sender = json::get_string(obj, "sender").value_or("");
-    if (auto snr = json::get_number(obj, "snr")) up.snr = static_cast<float>(*snr);
+    up.snr = json::get_float(obj, "snr");  // beyond float range: absent, not infinity
     if (auto rssi = json::get_int(obj, "rssi", INT32_MIN, INT32_MAX)) {
         up.rssi = static_cast<int32_t>(*rssi);
     }

@@ -85,4 +85,17 @@ std::optional<MapReportInfo> decode_map_report(BytesView bytes) {
     return info;
 }
 
+std::optional<uint32_t> decode_routing_error(BytesView bytes) {
+    auto msg = pb::unpack<Meshtastic__Routing>(meshtastic__routing__descriptor, bytes);
+    if (!msg) return std::nullopt;
+    return msg->has_error_reason ? msg->error_reason : 0;
+}
+
+Bytes encode_routing(uint32_t error_reason) {
+    Meshtastic__Routing out = MESHTASTIC__ROUTING__INIT;
+    out.has_error_reason = 1;
+    out.error_reason = error_reason;
+    return pb::pack(&out.base);
+}
+
 }  // namespace tgmesh::mesh

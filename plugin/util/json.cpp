@@ -1,6 +1,7 @@
 #include "tgmesh/util/json.h"
 
 #include <cmath>
+#include <limits>
 
 namespace tgmesh::json {
 
@@ -42,6 +43,14 @@ std::optional<double> get_number(const cJSON* object, const char* key) {
     const cJSON* item = member(object, key);
     if (!cJSON_IsNumber(item) || !std::isfinite(item->valuedouble)) return std::nullopt;
     return item->valuedouble;
+}
+
+std::optional<float> get_float(const cJSON* object, const char* key) {
+    auto v = get_number(object, key);
+    if (!v || std::fabs(*v) > static_cast<double>(std::numeric_limits<float>::max())) {
+        return std::nullopt;
+    }
+    return static_cast<float>(*v);
 }
 
 std::optional<bool> get_bool(const cJSON* object, const char* key) {

@@ -46,5 +46,9 @@ std::optional<PositionInfo> decode_position(BytesView bytes);
 // nullopt when the telemetry is not device metrics.
 std::optional<DeviceMetricsInfo> decode_device_metrics(BytesView bytes);
 std::optional<MapReportInfo> decode_map_report(BytesView bytes);
+// Routing.error_reason (0 = ACK); nullopt if the payload is not a Routing message.
+std::optional<uint32_t> decode_routing_error(BytesView bytes);
+// Routing{error_reason} with the field present even for NONE, as the firmware sends ACKs.
+Bytes encode_routing(uint32_t error_reason);
 
 }  // namespace tgmesh::mesh

@@ -1,0 +1,42 @@
+#pragma once
+// Which mesh packet each bridged chat message stands for, so that a Telegram reply can go back
+// to the right node (and, later, as a mesh reply). Bounded: the oldest entries are forgotten
+// first. Kept in the state file.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "tgmesh/mesh/node_id.h"
+#include "tgmesh/util/json.h"
+
+namespace tgmesh::core {
+
+struct MeshRef {
+    mesh::NodeNum from = 0;  // the mesh author
+    uint32_t packet_id = 0;
+    bool direct = false;  // a DM to the bridge (replies go back as DMs)
+};
+
+class MessageMap {
+  public:
+    static constexpr size_t kCapacity = 2000;
+
+    explicit MessageMap(size_t capacity = kCapacity) : capacity_(capacity) {}
+
+    void remember(int64_t chat_id, int64_t message_id, const MeshRef& ref);
+    const MeshRef* find(int64_t chat_id, int64_t message_id) const;
+    size_t size() const { return entries_.size(); }
+
+    json::Ptr to_json() const;
+    void load_json(const cJSON* array);
+
+  private:
+    using Key = std::pair<int64_t, int64_t>;
+    size_t capacity_;
+    std::map<Key, MeshRef> entries_;
+    std::deque<Key> order_;  // oldest first
+};
+
+}  // namespace tgmesh::core
