@@ -4,6 +4,7 @@
 
 #include "tgmesh/core/format.h"
 #include "tgmesh/core/state.h"
+#include "tgmesh/util/base64.h"
 
 namespace tgmesh::core {
 
@@ -28,7 +29,7 @@ Bridge::Bridge(Config config, Services services)
     : s_(std::move(services)),
       config_(std::move(config)),
       keyring_(config_.channel_keys),
-      downlinks_(config_, s_.clock),
+      downlinks_(config_, s_.clock, s_.random),
       endpoint_{config_.api_url, config_.bot_token},
       poll_health_(s_.log),
       send_health_(s_.log),
@@ -36,23 +37,41 @@ Bridge::Bridge(Config config, Services services)
       chat_outbox_(s_.http, s_.clock, s_.log, send_health_, endpoint_, stats_),
       drops_(s_.log, s_.clock),
       ingest_(config_, keyring_, downlinks_, nodes_, dedup_, stats_, drops_, s_.clock),
+      receipts_([this](DeliveryReport report) { report_delivery(std::move(report)); }),
       commands_({config_, nodes_, downlinks_, mesh_outbox_, s_.publisher, chat_outbox_, s_.clock,
-                 stats_, drops_}) {
+                 stats_, drops_, messages_,
+                 [this](mesh::NodeNum dest, std::vector<uint32_t> ids, int64_t chat,
+                        const std::string& html) {
+                     return track_delivery(dest, std::move(ids), chat, html);
+                 },
+                 [this](mesh::NodeNum node) { request_key(node); }}) {
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
+    chat_outbox_.set_sent_handler([this](uint64_t tag, int64_t chat_id, int64_t message_id) {
+        auto it = sent_actions_.find(tag);
+        if (it == sent_actions_.end()) return;
+        auto action = std::move(it->second);
+        sent_actions_.erase(it);
+        action(chat_id, message_id);
+    });
 }
 
-void Bridge::load_state() {
-    StateStore::Loaded loaded = s_.store.load();
-    PersistentState state;
-    if (!loaded.error.empty()) {
-        s_.log.log(LogLevel::kWarning, "state file unreadable (" + loaded.error + "); moved to " +
-                                           s_.store.move_aside() + ", starting fresh");
-    } else if (loaded.text) {
-        std::string error;
-        if (!parse_state(*loaded.text, state, nodes_, error)) {
-            state = PersistentState();
-            s_.log.log(LogLevel::kWarning, "state file is corrupt (" + error + "); moved to " +
-                                               s_.store.move_aside() + ", starting fresh");
+void Bridge::load_identity(const PersistentState& state) {
+    std::optional<mesh::KeyPair> keys;
+    if (config_.node_private_key) {
+        keys = mesh::key_pair_from_private(*config_.node_private_key);
+    } else if (!state.private_key.empty()) {
+        keys = mesh::key_pair_from_private(state.private_key);
+        key_generated_ = true;
+    }
+    if (!keys) {
+        keys = mesh::generate_key_pair();
+        key_generated_ = true;
+        if (keys) {
+            s_.log.log(LogLevel::kNotice,
+                       "generated the bridge node's key pair (kept in the state "
+                       "file; node_private_key_file can supply one)");
+        } else {
+            s_.log.log(LogLevel::kError, "cannot generate a key pair: DMs use the channel key");
         }
     }
     mesh::NodeNum node = 0;
@@ -70,7 +89,25 @@ void Bridge::load_state() {
     }
     // Ids issued after the last save must not be reused after a crash.
     uint32_t counter = state.node_id ? state.packet_counter + kPacketIdSkipAfterLoad : s_.random();
-    downlinks_.set_identity(node, counter);
+    downlinks_.set_identity(node, counter, keys.value_or(mesh::KeyPair{}));
+}
+
+void Bridge::load_state() {
+    StateStore::Loaded loaded = s_.store.load();
+    PersistentState state;
+    if (!loaded.error.empty()) {
+        s_.log.log(LogLevel::kWarning, "state file unreadable (" + loaded.error + "); moved to " +
+                                           s_.store.move_aside() + ", starting fresh");
+    } else if (loaded.text) {
+        std::string error;
+        if (!parse_state(*loaded.text, state, nodes_, error)) {
+            state = PersistentState();
+            s_.log.log(LogLevel::kWarning, "state file is corrupt (" + error + "); moved to " +
+                                               s_.store.move_aside() + ", starting fresh");
+        }
+    }
+    load_identity(state);
+    messages_.restore(state.message_links);
     poller_.set_offset(state.telegram_offset);
     for (auto& m : state.mesh_queue)
         mesh_outbox_.push(std::move(m));
@@ -88,7 +125,8 @@ void Bridge::start() {
                "bridging channel " + config_.channel + " on " + config_.topic_roots.front() +
                    " as " + mesh::format_node_id(downlinks_.node()) + " (" +
                    (config_.downlink == DownlinkMode::kJson ? "json" : "protobuf") +
-                   " downlink); " + std::to_string(nodes_.size()) + " nodes known");
+                   " downlink); " + std::to_string(nodes_.size()) + " nodes known; public key " +
+                   base64_encode(downlinks_.keys().public_key));
 }
 
 void Bridge::start_telegram() {
@@ -108,7 +146,9 @@ void Bridge::apply_config(Config config) {
     // Update ids belong to a bot: a token of another bot starts from its own first update.
     auto bot_of = [](const std::string& token) { return token.substr(0, token.find(':')); };
     const bool other_bot = bot_of(config.bot_token) != bot_of(config_.bot_token);
-    const bool identity_changed = config.node_id && config.node_id != downlinks_.node();
+    const bool identity_changed =
+        (config.node_id && config.node_id != downlinks_.node()) ||
+        (config.node_private_key && *config.node_private_key != downlinks_.keys().private_key);
     if (config.state_file != config_.state_file) {
         s_.log.log(LogLevel::kWarning, "state_file changes take effect at the next restart");
         config.state_file = config_.state_file;
@@ -116,7 +156,14 @@ void Bridge::apply_config(Config config) {
     config_ = std::move(config);
     keyring_ = mesh::Keyring(config_.channel_keys);
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
-    if (identity_changed) downlinks_.set_identity(*config_.node_id, downlinks_.packet_counter());
+    if (identity_changed) {
+        auto keys = config_.node_private_key
+                        ? mesh::key_pair_from_private(*config_.node_private_key)
+                        : std::nullopt;
+        if (keys) key_generated_ = false;
+        downlinks_.set_identity(config_.node_id.value_or(downlinks_.node()),
+                                downlinks_.packet_counter(), keys.value_or(downlinks_.keys()));
+    }
     if (telegram_changed) {
         poller_.stop();
         s_.http.cancel_all();
@@ -139,18 +186,99 @@ void Bridge::schedule_announce(Millis at) {
 void Bridge::on_mqtt_message(std::string_view topic, BytesView payload) {
     IngestResult result = ingest_.ingest(topic, payload);
     dirty_ = true;
-    if (result.new_gateway && config_.downlink == DownlinkMode::kProtobuf) {
+    handle_mesh_result(result);
+}
+
+void Bridge::handle_mesh_result(const IngestResult& result) {
+    const bool virtual_node = config_.downlink == DownlinkMode::kProtobuf;
+    if (result.new_gateway && virtual_node) {
         schedule_announce(s_.clock.now_ms() + kAnnounceAfterNewGateway);
     }
+    if (result.routing) {
+        receipts_.on_routing(result.routing->from, result.routing->request_id,
+                             result.routing->error_reason);
+    }
+    if (result.ack_wanted && virtual_node) {
+        mesh_outbox_.push(
+            downlinks_.routing_ack(result.ack_wanted->first, result.ack_wanted->second));
+    }
+    if (result.key_wanted) request_key(*result.key_wanted);
+    if (result.nodeinfo_wanted && virtual_node) answer_nodeinfo(*result.nodeinfo_wanted);
     if (result.text) post_to_chats(*result.text);
+}
+
+uint64_t Bridge::when_sent(std::function<void(int64_t, int64_t)> action) {
+    // Messages that never get sent (Telegram refused them) leave their action behind.
+    if (sent_actions_.size() >= kMaxSentActions) sent_actions_.erase(sent_actions_.begin());
+    const uint64_t tag = next_tag_++;
+    sent_actions_.emplace(tag, std::move(action));
+    return tag;
+}
+
+uint64_t Bridge::track_delivery(mesh::NodeNum dest, std::vector<uint32_t> packet_ids,
+                                int64_t chat_id, const std::string& confirmation_html) {
+    const Millis deadline = s_.clock.now_ms() + config_.ack_timeout_s * kSecond;
+    const uint64_t receipt =
+        receipts_.track(dest, std::move(packet_ids), chat_id, confirmation_html, deadline);
+    return when_sent([this, receipt](int64_t, int64_t message_id) {
+        receipts_.confirmation_sent(receipt, message_id);
+    });
+}
+
+void Bridge::report_delivery(DeliveryReport report) {
+    const auto& cat = i18n::catalog(config_.language);
+    std::string outcome;
+    switch (report.outcome) {
+        case DeliveryOutcome::kDelivered:
+            outcome = std::string(cat.delivered);
+            break;
+        case DeliveryOutcome::kFailed:
+            outcome = i18n::fill(cat.not_delivered,
+                                 {{"reason", i18n::routing_error_text(cat, report.error_reason)}});
+            break;
+        case DeliveryOutcome::kTimedOut:
+            outcome = i18n::fill(cat.no_ack, {{"s", std::to_string(config_.ack_timeout_s)}});
+            break;
+    }
+    telegram::OutboundMessage edit;
+    edit.chat_id = report.chat_id;
+    edit.html = report.confirmation_html + "\n" + outcome;
+    edit.edit_message_id = report.message_id;
+    chat_outbox_.enqueue(std::move(edit));
+}
+
+bool Bridge::first_in_a_while(std::map<mesh::NodeNum, Millis>& last, mesh::NodeNum node) {
+    const Millis now = s_.clock.now_ms();
+    if (last.size() > NodeRegistry::kDefaultCapacity) last.clear();
+    auto [it, first] = last.try_emplace(node, now);
+    if (!first && now - it->second < kNodeInfoExchangeGap) return false;
+    it->second = now;
+    return true;
+}
+
+void Bridge::request_key(mesh::NodeNum node) {
+    if (config_.downlink != DownlinkMode::kProtobuf) return;
+    if (first_in_a_while(key_requested_at_, node)) {
+        mesh_outbox_.push(downlinks_.nodeinfo(node, true));
+    }
+}
+
+void Bridge::answer_nodeinfo(mesh::NodeNum node) {
+    if (first_in_a_while(nodeinfo_answered_at_, node)) mesh_outbox_.push(downlinks_.nodeinfo(node));
 }
 
 void Bridge::post_to_chats(const MeshText& text) {
     if (!config_.telegram_enabled()) return;
     const auto& cat = i18n::catalog(config_.language);
     const std::string html = format_mesh_text(text, nodes_.find(text.from), nodes_, cat);
+    const MeshRef ref{text.from, text.packet_id, text.direct};
     for (int64_t chat : config_.chat_ids) {
-        if (chat_outbox_.enqueue({chat, html, {}, 0})) {
+        // Remember which mesh packet the chat message stands for, so a reply can answer it.
+        uint64_t tag = when_sent([this, ref](int64_t chat_id, int64_t message_id) {
+            messages_.remember(chat_id, message_id, ref);
+            dirty_ = true;
+        });
+        if (chat_outbox_.enqueue({chat, html, {}, tag, std::nullopt})) {
             ++stats_.texts_to_telegram;
         } else {
             drops_.note(Drop::kTelegramQueueFull, "text from " + mesh::format_node_id(text.from));
@@ -194,6 +322,7 @@ void Bridge::run_due() {
     }
     while (mesh_outbox_.run_due(now, s_.publisher))
         dirty_ = true;
+    receipts_.run_due(now);  // before the outbox, which sends the edits it makes
     poller_.run_due(now);
     chat_outbox_.run_due(now);
     if (dirty_ && now >= next_save_at_) {
@@ -205,7 +334,7 @@ void Bridge::run_due() {
 Millis Bridge::next_due() const {
     const Millis now = s_.clock.now_ms();
     Millis next = std::min({next_announce_at_, mesh_outbox_.next_due(), poller_.next_due(),
-                            chat_outbox_.next_due(now)});
+                            chat_outbox_.next_due(now), receipts_.next_due()});
     if (dirty_) next = std::min(next, next_save_at_);
     return next;
 }
@@ -221,6 +350,8 @@ void Bridge::save_state(const std::vector<Outgoing>& extra_unpublished) {
     for (auto& m : mesh_outbox_.pending())
         state.mesh_queue.push_back(std::move(m));
     state.chat_queue = chat_outbox_.pending();
+    if (key_generated_) state.private_key = downlinks_.keys().private_key;
+    state.message_links = messages_.links();
     std::string error;
     if (s_.store.save(serialize_state(state, nodes_), error)) {
         dirty_ = false;

@@ -12,11 +12,13 @@ namespace tgmesh::core {
 using telegram::escape_html;
 using telegram::IncomingMessage;
 
-void ChatCommands::reply(const IncomingMessage& m, const std::string& html) {
+void ChatCommands::reply(const IncomingMessage& m, const std::string& html, uint64_t tag) {
     for (auto& part : telegram::split_message({html})) {
         telegram::OutboundMessage out;
         out.chat_id = m.chat_id;
         out.html = std::move(part);
+        out.tag = tag;
+        tag = 0;  // a long reply is tracked by its first message
         out.options.reply_to_message_id = m.message_id;
         out.options.message_thread_id = m.thread_id;
         if (!d_.chat.enqueue(std::move(out))) {
@@ -29,6 +31,14 @@ void ChatCommands::handle(const IncomingMessage& m, const std::string& bot_usern
     auto cmd = telegram::parse_command(m.text, bot_username);
     if (!cmd) {
         if (m.text.starts_with("/")) return;  // a command for another bot
+        if (m.reply_to_message_id) {
+            const MeshRef* original = d_.messages.find(m.chat_id, *m.reply_to_message_id);
+            // A reply to a DM is addressed to its author; one to a broadcast is chat like any
+            // other plain message and follows chat_to_mesh.
+            if (original && (original->direct || d_.config.chat_to_mesh)) {
+                return reply_on_mesh(m, *original);
+            }
+        }
         if (d_.config.chat_to_mesh) {
             send_text(m, mesh::kBroadcast, m.text, escape_html(d_.config.channel));
         }
@@ -66,20 +76,24 @@ std::string ChatCommands::prefix_for(const IncomingMessage& m) const {
 }
 
 void ChatCommands::send_text(const IncomingMessage& m, mesh::NodeNum to, std::string_view text,
-                             const std::string& target_html) {
+                             const std::string& target_html, std::optional<uint32_t> reply_id) {
     std::string clean = utf8::sanitize(text);
     while (!clean.empty() && std::isspace(static_cast<unsigned char>(clean.back())))
         clean.pop_back();
     if (clean.empty()) return reply(m, std::string(cat().empty_text));
+    const bool direct = to != mesh::kBroadcast;
+    const Node* node = direct ? d_.nodes.find(to) : nullptr;
+    const Bytes peer_key = node ? node->public_key : Bytes();
+    const bool pki = direct && d_.downlinks.can_pki(peer_key);
+    const size_t part_bytes = d_.downlinks.max_text_bytes(pki);
     const std::string prefix = prefix_for(m);
-    auto parts = mesh::chunk_text(prefix, clean, d_.config.max_text_bytes);
+    auto parts = mesh::chunk_text(prefix, clean, part_bytes);
     if (parts.empty()) {
-        size_t capacity = mesh::chunk_capacity(prefix, d_.config.max_text_bytes);
-        return reply(m, i18n::fill(cat().too_long,
-                                   {{"len", std::to_string(clean.size())},
-                                    {"max", std::to_string(capacity)},
-                                    {"parts", std::to_string(mesh::kMaxTextParts)},
-                                    {"part_bytes", std::to_string(d_.config.max_text_bytes)}}));
+        size_t capacity = mesh::chunk_capacity(prefix, part_bytes);
+        return reply(m, i18n::fill(cat().too_long, {{"len", std::to_string(clean.size())},
+                                                    {"max", std::to_string(capacity)},
+                                                    {"parts", std::to_string(mesh::kMaxTextParts)},
+                                                    {"part_bytes", std::to_string(part_bytes)}}));
     }
     if (d_.mesh_outbox.free_slots() < parts.size()) {
         d_.stats.drop(Drop::kMeshQueueFull);
@@ -88,18 +102,45 @@ void ChatCommands::send_text(const IncomingMessage& m, mesh::NodeNum to, std::st
                      i18n::fill(cat().queue_full, {{"n", std::to_string(d_.mesh_outbox.size())}}));
     }
     const size_t ahead = d_.mesh_outbox.size();
+    std::vector<uint32_t> packet_ids;
     for (const auto& part : parts) {
-        d_.mesh_outbox.push(d_.downlinks.text(to, part));
+        Downlink downlink = d_.downlinks.text(to, part, peer_key, reply_id);
+        if (downlink.packet_id != 0) packet_ids.push_back(downlink.packet_id);
+        d_.mesh_outbox.push(std::move(downlink.message));
         ++d_.stats.downlinks;
     }
-    std::string confirmation = to == mesh::kBroadcast
-                                   ? i18n::fill(cat().sent_broadcast, {{"channel", target_html}})
-                                   : i18n::fill(cat().sent_dm, {{"node", target_html}});
+    std::string confirmation;
+    if (!direct) {
+        confirmation = i18n::fill(cat().sent_broadcast, {{"channel", target_html}});
+    } else {
+        confirmation = i18n::fill(pki ? cat().sent_dm_pki : cat().sent_dm, {{"node", target_html}});
+    }
     if (parts.size() > 1)
         confirmation += i18n::fill(cat().sent_parts, {{"n", std::to_string(parts.size())}});
     if (ahead > 0) confirmation += i18n::fill(cat().queued_behind, {{"n", std::to_string(ahead)}});
-    if (to != mesh::kBroadcast) confirmation += std::string(cat().dm_legacy_note);
-    reply(m, confirmation);
+    if (direct && !pki) {
+        if (d_.config.downlink == DownlinkMode::kProtobuf) {
+            // Older firmware takes it now; ask for the key so that the next DM is PKI.
+            confirmation += i18n::fill(cat().dm_key_unknown, {{"node", target_html}});
+            d_.request_key(to);
+        } else {
+            confirmation += std::string(cat().dm_legacy_note);
+        }
+    }
+    uint64_t tag = 0;
+    if (direct && !packet_ids.empty()) {
+        tag = d_.track_delivery(to, std::move(packet_ids), m.chat_id, confirmation);
+    }
+    reply(m, confirmation, tag);
+}
+
+void ChatCommands::reply_on_mesh(const IncomingMessage& m, const MeshRef& original) {
+    if (original.direct) {
+        return send_text(m, original.from, m.text,
+                         format_node_ref(d_.nodes.find(original.from), original.from),
+                         original.packet_id);
+    }
+    send_text(m, mesh::kBroadcast, m.text, escape_html(d_.config.channel), original.packet_id);
 }
 
 void ChatCommands::send_to_node(const IncomingMessage& m, std::string_view args) {

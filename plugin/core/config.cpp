@@ -144,6 +144,26 @@ std::string read_token_file(const std::string& path, std::string& token) {
     return "";
 }
 
+// The first line of the file: the 32-byte key as base64 (44 characters) or hex (64).
+std::string read_private_key_file(const std::string& path, std::optional<Bytes>& key) {
+    std::ifstream in(path);
+    if (!in || is_directory(path)) return "cannot read " + in_quotes(path);
+    std::string line;
+    std::getline(in, line);
+    std::string text(trim(line));
+    Bytes raw;
+    if (text.size() == 64 && from_hex(text, raw)) {
+        key = raw;
+        return "";
+    }
+    if (auto decoded = base64_decode(text); decoded && decoded->size() == 32) {
+        key = *decoded;
+        return "";
+    }
+    return "the first line of " + in_quotes(path) +
+           " must be a 32-byte X25519 private key in base64 or hex";
+}
+
 std::string set_chat_list(const std::string& v, std::vector<int64_t>& out, bool positive_only) {
     out.clear();
     if (v.empty()) return "";
@@ -382,6 +402,17 @@ const std::map<std::string, Setter>& setters() {
              return "";
          }},
         {"config_file", [](Config&, const std::string&) { return std::string(); }},
+        {"node_private_key_file",
+         [](Config& c, const std::string& v) {
+             return read_private_key_file(v, c.node_private_key);
+         }},
+        {"ack_timeout",
+         [](Config& c, const std::string& v) {
+             long n = 0;
+             std::string why = int_in_range(v, 5, 3600, n);
+             c.ack_timeout_s = static_cast<int>(n);
+             return why;
+         }},
         {"language",
          [](Config& c, const std::string& v) -> std::string {
              if (v == "en") {

@@ -1,5 +1,7 @@
 #include "tgmesh/core/downlinks.h"
 
+#include <algorithm>
+
 #include "tgmesh/mesh/json_uplink.h"
 #include "tgmesh/mesh/keyring.h"
 #include "tgmesh/mesh/payloads.h"
@@ -11,11 +13,14 @@ namespace tgmesh::core {
 namespace {
 constexpr Millis kEchoWindow = 10 * kMinute;
 constexpr size_t kEchoMemory = 200;
+constexpr uint32_t kPriorityAck = 120;
+const char* const kPkiChannel = "PKI";
 }  // namespace
 
-void Downlinks::set_identity(mesh::NodeNum node, uint32_t packet_counter) {
+void Downlinks::set_identity(mesh::NodeNum node, uint32_t packet_counter, mesh::KeyPair keys) {
     node_ = node;
     counter_ = packet_counter;
+    keys_ = std::move(keys);
 }
 
 uint32_t Downlinks::next_packet_id() {
@@ -25,51 +30,118 @@ uint32_t Downlinks::next_packet_id() {
     return counter_;
 }
 
-Outgoing Downlinks::encrypted_packet(mesh::NodeNum to, uint32_t portnum, std::string payload,
-                                     bool want_ack) {
+bool Downlinks::can_pki(const Bytes& peer_public_key) const {
+    return config_.downlink == DownlinkMode::kProtobuf && peer_public_key.size() == 32 &&
+           keys_.private_key.size() == 32;
+}
+
+size_t Downlinks::max_text_bytes(bool pki) const {
+    return std::min(config_.max_text_bytes, pki ? kMaxPkiText : kMaxChannelText);
+}
+
+std::string Downlinks::client_id() const {
+    return config_.gateway_id ? mesh::format_node_id(*config_.gateway_id) : std::string();
+}
+
+mesh::Packet Downlinks::header(mesh::NodeNum to, bool want_ack) {
+    mesh::Packet h;
+    h.from = node_;
+    h.to = to;
+    h.id = next_packet_id();
+    h.hop_limit = config_.hop_limit;
+    h.hop_start = config_.hop_limit;
+    h.want_ack = want_ack;
+    return h;
+}
+
+Downlink Downlinks::channel_packet(mesh::NodeNum to, const mesh::Data& data, bool want_ack) {
     const mesh::ChannelKey& key = *config_.bridged_key();
-    mesh::Packet header;
-    header.from = node_;
-    header.to = to;
-    header.id = next_packet_id();
-    header.hop_limit = config_.hop_limit;
-    header.hop_start = config_.hop_limit;
-    header.want_ack = want_ack;
-    mesh::Data data;
-    data.portnum = portnum;
-    data.payload = std::move(payload);
-    data.bitfield = mesh::kBitfieldOkToMqtt;
+    mesh::Packet h = header(to, want_ack);
+    if (data.portnum == mesh::port::kRouting) h.priority = kPriorityAck;
     const std::string gateway = mesh::format_node_id(node_);
-    Outgoing out;
-    out.topic = mesh::envelope_topic(config_.topic_roots.front(), key.name, gateway);
-    out.payload = mesh::seal_envelope(key, header, data, gateway);
-    if (config_.gateway_id) out.client_id = mesh::format_node_id(*config_.gateway_id);
+    Downlink out;
+    out.packet_id = h.id;
+    out.message.topic = mesh::envelope_topic(config_.topic_roots.front(), key.name, gateway);
+    out.message.payload = mesh::seal_envelope(key, h, data, gateway);
+    out.message.client_id = client_id();
     return out;
 }
 
-Outgoing Downlinks::text(mesh::NodeNum to, std::string_view text) {
-    if (config_.downlink == DownlinkMode::kJson) {
-        const mesh::NodeNum gateway = *config_.gateway_id;
-        recent_json_texts_.push_back({gateway, std::string(text), clock_.now_ms()});
-        if (recent_json_texts_.size() > kEchoMemory) recent_json_texts_.pop_front();
-        Outgoing out;
-        out.topic = mesh::json_downlink_topic(config_.topic_roots.front());
-        out.payload =
-            mesh::build_json_sendtext(gateway, to, json_channel_index_, text, config_.hop_limit);
-        return out;
-    }
-    return encrypted_packet(to, mesh::port::kTextMessage, std::string(text),
-                            to != mesh::kBroadcast);
+Downlink Downlinks::pki_packet(mesh::NodeNum to, const mesh::Data& data,
+                               const Bytes& peer_public_key) {
+    mesh::Packet h = header(to, true);
+    const uint32_t extra = random_();
+    const Bytes extra_nonce(reinterpret_cast<const char*>(&extra), sizeof extra);
+    auto key = pki_key_with(peer_public_key);
+    auto cipher = key ? mesh::pki_encrypt(*key, h.id, h.from, extra_nonce, mesh::encode_data(data))
+                      : std::nullopt;
+    if (!cipher) return channel_packet(to, data, true);  // a degenerate key: fall back
+    // PKI packets travel with channel 0 (no hash) under the pseudo-channel "PKI".
+    h.channel = 0;
+    h.pki_encrypted = true;
+    h.encrypted = std::move(*cipher);
+    const std::string gateway = mesh::format_node_id(node_);
+    Downlink out;
+    out.packet_id = h.id;
+    out.pki = true;
+    out.message.topic = mesh::envelope_topic(config_.topic_roots.front(), kPkiChannel, gateway);
+    out.message.payload = mesh::encode_envelope({std::move(h), kPkiChannel, gateway});
+    out.message.client_id = client_id();
+    return out;
 }
 
-Outgoing Downlinks::nodeinfo() {
+Downlink Downlinks::json_text(mesh::NodeNum to, std::string_view text) {
+    const mesh::NodeNum gateway = *config_.gateway_id;
+    recent_json_texts_.push_back({gateway, std::string(text), clock_.now_ms()});
+    if (recent_json_texts_.size() > kEchoMemory) recent_json_texts_.pop_front();
+    Downlink out;
+    out.message.topic = mesh::json_downlink_topic(config_.topic_roots.front());
+    out.message.payload =
+        mesh::build_json_sendtext(gateway, to, json_channel_index_, text, config_.hop_limit);
+    return out;
+}
+
+Downlink Downlinks::text(mesh::NodeNum to, std::string_view text, const Bytes& peer_public_key,
+                         std::optional<uint32_t> reply_id) {
+    if (config_.downlink == DownlinkMode::kJson) return json_text(to, text);
+    mesh::Data data;
+    data.portnum = mesh::port::kTextMessage;
+    data.payload = std::string(text);
+    data.bitfield = mesh::kBitfieldOkToMqtt;
+    data.reply_id = reply_id;
+    if (to != mesh::kBroadcast && can_pki(peer_public_key)) {
+        return pki_packet(to, data, peer_public_key);
+    }
+    return channel_packet(to, data, to != mesh::kBroadcast);
+}
+
+Outgoing Downlinks::nodeinfo(mesh::NodeNum to, bool want_response) {
     mesh::UserInfo user;
     user.id = mesh::format_node_id(node_);
     user.long_name = config_.node_long_name;
     user.short_name = config_.node_short_name;
     user.hw_model = mesh::kHwPrivate;
-    return encrypted_packet(mesh::kBroadcast, mesh::port::kNodeInfo, mesh::encode_user(user),
-                            false);
+    user.public_key = keys_.public_key;
+    mesh::Data data;
+    data.portnum = mesh::port::kNodeInfo;
+    data.payload = mesh::encode_user(user);
+    data.want_response = want_response;
+    data.bitfield = mesh::kBitfieldOkToMqtt;
+    return channel_packet(to, data, false).message;
+}
+
+Outgoing Downlinks::routing_ack(mesh::NodeNum to, uint32_t request_id) {
+    mesh::Data data;
+    data.portnum = mesh::port::kRouting;
+    data.payload = mesh::encode_routing(0);
+    data.request_id = request_id;
+    data.bitfield = mesh::kBitfieldOkToMqtt;
+    return channel_packet(to, data, false).message;
+}
+
+std::optional<Bytes> Downlinks::pki_key_with(const Bytes& peer_public_key) const {
+    if (keys_.private_key.size() != 32) return std::nullopt;
+    return mesh::pki_shared_key(keys_.private_key, peer_public_key);
 }
 
 bool Downlinks::is_gateway_echo(mesh::NodeNum from, std::string_view text) {

@@ -59,7 +59,11 @@ namespace {
 std::string format_mesh_text_unbounded(const MeshText& t, const Node* sender,
                                        const NodeRegistry& nodes, const i18n::Catalog& cat) {
     std::string out;
-    if (t.direct) out += std::string(cat.dm_marker) + " · ";
+    if (t.direct) {
+        out += std::string(cat.dm_marker);
+        if (t.pki) out += " " + std::string(cat.pki_marker);
+        out += " · ";
+    }
     out += format_node_ref(sender, t.from);
     out += "\n" + escape_html(t.text);
     std::string detail = format_link_quality(t.reception, cat);
@@ -73,6 +77,11 @@ std::string format_mesh_text_unbounded(const MeshText& t, const Node* sender,
         }
     }
     if (!detail.empty()) out += "\n<i>" + detail + "</i>";
+    if (t.direct) {
+        const std::string name =
+            sender ? escape_html(sender->display_name()) : mesh::format_node_id(t.from);
+        out += "\n<i>" + i18n::fill(cat.dm_reply_hint, {{"node", name}}) + "</i>";
+    }
     return out;
 }
 

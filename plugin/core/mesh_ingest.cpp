@@ -5,6 +5,7 @@
 
 #include "tgmesh/mesh/json_uplink.h"
 #include "tgmesh/mesh/payloads.h"
+#include "tgmesh/mesh/pki.h"
 #include "tgmesh/mesh/portnum.h"
 #include "tgmesh/mesh/topic.h"
 
@@ -79,14 +80,15 @@ void MeshIngest::apply_payload(mesh::NodeNum from, const mesh::Data& data) {
 
 std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::NodeNum to, uint32_t id,
                                                   std::string_view channel, std::string text,
-                                                  const Reception& reception) {
-    if (channel != config_.channel) {
-        drop(Drop::kOtherChannel);
-        return std::nullopt;
-    }
+                                                  const Reception& reception, bool pki) {
     const bool direct = (to == downlinks_.node());
     if (to != mesh::kBroadcast && !direct) {
         drop(Drop::kDmNotForUs);
+        return std::nullopt;
+    }
+    // A DM to the bridge is for the chat whatever channel key it came with.
+    if (!direct && channel != config_.channel) {
+        drop(Drop::kOtherChannel);
         return std::nullopt;
     }
     if (std::all_of(text.begin(), text.end(), [](char c) {
@@ -104,10 +106,34 @@ std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::Node
     t.to = to;
     t.packet_id = id;
     t.direct = direct;
+    t.pki = pki;
     t.channel = std::string(channel);
     t.text = std::move(text);
     t.reception = reception;
     return t;
+}
+
+std::optional<mesh::Data> MeshIngest::open_pki(const mesh::Packet& p, IngestResult& result) {
+    if (p.to != downlinks_.node()) {
+        // Encrypted for another node's key; a third party cannot read it.
+        drop(Drop::kPkiNotForUs);
+        return std::nullopt;
+    }
+    const Node* sender = nodes_.find(p.from);
+    if (sender == nullptr || sender->public_key.size() != mesh::kPkiKeyBytes) {
+        drop(Drop::kPkiUnknownSender);
+        result.key_wanted = p.from;
+        return std::nullopt;
+    }
+    auto key = downlinks_.pki_key_with(sender->public_key);
+    auto plain =
+        (key && p.encrypted) ? mesh::pki_decrypt(*key, p.id, p.from, *p.encrypted) : std::nullopt;
+    auto data = plain ? mesh::decode_data(*plain) : std::nullopt;
+    if (!data || data->portnum == 0) {
+        drop(Drop::kUndecryptable);
+        return std::nullopt;
+    }
+    return data;
 }
 
 IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesView payload) {
@@ -127,12 +153,13 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
 
     std::optional<mesh::Data> data;
     std::string channel = env->channel_id.empty() ? std::string(topic_channel) : env->channel_id;
+    bool pki = false;
     if (p.decoded) {
         data = p.decoded;
     } else if (is_pki(*env, topic_channel)) {
-        // Encrypted for the destination's key; a third party cannot read it.
-        drop(Drop::kPkiNotForUs);
-        return result;
+        data = open_pki(p, result);
+        if (!data) return result;
+        pki = true;
     } else if (auto opened = keys_.open(p)) {
         data = std::move(opened->data);
         channel = opened->key->name;
@@ -142,8 +169,20 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
     }
     ++stats_.decoded;
     apply_payload(p.from, *data);
+    const bool to_us = p.to == downlinks_.node();
     if (data->portnum == mesh::port::kTextMessage) {
-        result.text = text_for_chat(p.from, p.to, p.id, channel, data->payload, reception);
+        result.text = text_for_chat(p.from, p.to, p.id, channel, data->payload, reception, pki);
+    } else if (data->portnum == mesh::port::kRouting && to_us) {
+        auto error = mesh::decode_routing_error(data->payload);
+        if (error && data->request_id)
+            result.routing = RoutingAnswer{p.from, *data->request_id, *error};
+    }
+    if (data->portnum == mesh::port::kNodeInfo && data->want_response && to_us) {
+        result.nodeinfo_wanted = p.from;
+    }
+    // Answer what asks for an ACK (never an ACK itself), as a node would.
+    if (to_us && p.want_ack && p.id != 0 && data->portnum != mesh::port::kRouting) {
+        result.ack_wanted = std::make_pair(p.from, p.id);
     }
     return result;
 }

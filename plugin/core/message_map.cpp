@@ -18,37 +18,19 @@ const MeshRef* MessageMap::find(int64_t chat_id, int64_t message_id) const {
     return it == entries_.end() ? nullptr : &it->second;
 }
 
-json::Ptr MessageMap::to_json() const {
-    auto array = json::make_array();
-    for (const Key& key : order_) {
-        const MeshRef& ref = entries_.at(key);
-        auto o = json::make_object();
-        json::add_int(o.get(), "chat_id", key.first);
-        json::add_int(o.get(), "message_id", key.second);
-        json::add_string(o.get(), "from", mesh::format_node_id(ref.from));
-        json::add_int(o.get(), "packet_id", ref.packet_id);
-        if (ref.direct) json::add_bool(o.get(), "direct", true);
-        json::append(array.get(), std::move(o));
-    }
-    return array;
+std::vector<MessageLink> MessageMap::links() const {
+    std::vector<MessageLink> out;
+    out.reserve(order_.size());
+    for (const Key& key : order_)
+        out.push_back({key.first, key.second, entries_.at(key)});
+    return out;
 }
 
-void MessageMap::load_json(const cJSON* array) {
+void MessageMap::restore(const std::vector<MessageLink>& links) {
     entries_.clear();
     order_.clear();
-    if (!cJSON_IsArray(array)) return;
-    const cJSON* item = nullptr;
-    cJSON_ArrayForEach(item, array) {
-        auto chat = json::get_int(item, "chat_id");
-        auto message = json::get_int(item, "message_id");
-        auto from_id = json::get_string(item, "from");
-        auto from = from_id ? mesh::parse_node_id(*from_id) : std::nullopt;
-        auto packet = json::get_int(item, "packet_id", 0, UINT32_MAX);
-        if (!chat || !message || !from || !packet) continue;
-        remember(*chat, *message,
-                 {*from, static_cast<uint32_t>(*packet),
-                  json::get_bool(item, "direct").value_or(false)});
-    }
+    for (const auto& link : links)
+        remember(link.chat_id, link.message_id, link.ref);
 }
 
 }  // namespace tgmesh::core

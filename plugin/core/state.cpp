@@ -30,9 +30,42 @@ json::Ptr chat_queue_json(const std::vector<telegram::OutboundMessage>& queue) {
         }
         if (m.options.message_thread_id)
             json::add_int(o.get(), "thread_id", *m.options.message_thread_id);
+        if (m.edit_message_id) json::add_int(o.get(), "edit_message_id", *m.edit_message_id);
         json::append(array.get(), std::move(o));
     }
     return array;
+}
+json::Ptr message_links_json(const std::vector<MessageLink>& links) {
+    auto array = json::make_array();
+    for (const auto& link : links) {
+        auto o = json::make_object();
+        json::add_int(o.get(), "chat_id", link.chat_id);
+        json::add_int(o.get(), "message_id", link.message_id);
+        json::add_string(o.get(), "from", mesh::format_node_id(link.ref.from));
+        json::add_int(o.get(), "packet_id", link.ref.packet_id);
+        if (link.ref.direct) json::add_bool(o.get(), "direct", true);
+        json::append(array.get(), std::move(o));
+    }
+    return array;
+}
+
+std::vector<MessageLink> message_links_of(const cJSON* array) {
+    std::vector<MessageLink> links;
+    const cJSON* item = nullptr;
+    if (!cJSON_IsArray(array)) return links;
+    cJSON_ArrayForEach(item, array) {
+        auto chat = json::get_int(item, "chat_id");
+        auto message = json::get_int(item, "message_id");
+        auto from_id = json::get_string(item, "from");
+        auto from = from_id ? mesh::parse_node_id(*from_id) : std::nullopt;
+        auto packet = json::get_int(item, "packet_id", 0, UINT32_MAX);
+        if (!chat || !message || !from || !packet) continue;
+        links.push_back({*chat,
+                         *message,
+                         {*from, static_cast<uint32_t>(*packet),
+                          json::get_bool(item, "direct").value_or(false)}});
+    }
+    return links;
 }
 }  // namespace
 
@@ -45,6 +78,10 @@ std::string serialize_state(const PersistentState& state, const NodeRegistry& no
     json::add_int(o, "telegram_offset", state.telegram_offset);
     json::add_item(o, "mesh_queue", mesh_queue_json(state.mesh_queue));
     json::add_item(o, "chat_queue", chat_queue_json(state.chat_queue));
+    if (state.private_key.size() == 32) {
+        json::add_string(o, "private_key", base64_encode(state.private_key));
+    }
+    json::add_item(o, "message_links", message_links_json(state.message_links));
     json::add_item(o, "nodes", nodes.to_json());
     return json::print(o);
 }
@@ -90,9 +127,14 @@ bool parse_state(const std::string& text, PersistentState& state, NodeRegistry& 
             m.html = *html;
             m.options.reply_to_message_id = json::get_int(item, "reply_to");
             m.options.message_thread_id = json::get_int(item, "thread_id");
+            m.edit_message_id = json::get_int(item, "edit_message_id");
             s.chat_queue.push_back(std::move(m));
         }
     }
+    if (auto key = json::get_string(o, "private_key")) {
+        if (auto raw = base64_decode(*key); raw && raw->size() == 32) s.private_key = *raw;
+    }
+    s.message_links = message_links_of(json::member(o, "message_links"));
     nodes.load_json(json::member(o, "nodes"));
     state = std::move(s);
     return true;

@@ -64,6 +64,18 @@ std::string get_updates_body(int64_t offset, int timeout_s) {
     return json::print(body.get());
 }
 
+std::string edit_message_body(int64_t chat_id, int64_t message_id, std::string_view html) {
+    auto body = json::make_object();
+    json::add_int(body.get(), "chat_id", chat_id);
+    json::add_int(body.get(), "message_id", message_id);
+    json::add_string(body.get(), "text", html);
+    json::add_string(body.get(), "parse_mode", "HTML");
+    auto preview = json::make_object();
+    json::add_bool(preview.get(), "is_disabled", true);
+    json::add_item(body.get(), "link_preview_options", std::move(preview));
+    return json::print(body.get());
+}
+
 std::string send_message_body(int64_t chat_id, std::string_view html, const SendOptions& options) {
     auto body = json::make_object();
     json::add_int(body.get(), "chat_id", chat_id);

@@ -80,7 +80,10 @@ void Outbox::send_head(int64_t chat_id, Lane& lane) {
     lane.in_flight = true;
     const OutboundMessage& m = lane.queue.front();
     uint64_t gen = generation_;
-    http_.post({endpoint_.url("sendMessage"), send_message_body(m.chat_id, m.html, m.options),
+    const bool edit = m.edit_message_id.has_value();
+    http_.post({endpoint_.url(edit ? "editMessageText" : "sendMessage"),
+                edit ? edit_message_body(m.chat_id, *m.edit_message_id, m.html)
+                     : send_message_body(m.chat_id, m.html, m.options),
                 30 * kSecond},
                [this, chat_id, gen](const core::HttpResponse& r) {
                    if (gen == generation_) on_response(chat_id, r);

@@ -4,154 +4,12 @@
 #include <memory>
 #include <string>
 
-#include "test_support.h"
-#include "tgmesh/core/bridge.h"
+#include "bridge_harness.h"
 #include "tgmesh/core/state.h"
-#include "tgmesh/mesh/keyring.h"
-#include "tgmesh/mesh/payloads.h"
-#include "tgmesh/mesh/portnum.h"
 
-using namespace tgmesh;
-using namespace tgmesh::core;
+using namespace bridge_test;
 
 namespace {
-
-constexpr mesh::NodeNum kBridgeNode = 0x7b000001;
-constexpr mesh::NodeNum kAlice = 0xa1b2c3d4;
-constexpr int64_t kChat = -1001;
-constexpr int64_t kAdmin = 111;
-
-const char* kToken = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz";
-
-Config base_config() {
-    Options opts = {{"bot_token", kToken},        {"api_url", "http://127.0.0.1:9"},
-                    {"chat_ids", "-1001"},        {"admin_ids", "111"},
-                    {"node_id", "!7b000001"},     {"mesh_interval", "0"},
-                    {"state_file", "/tmp/x.json"}};
-    auto r = load_config(opts);
-    if (!r.config) fail_msg("config: %s", r.error.c_str());
-    return *r.config;
-}
-
-struct Harness {
-    test::FakeClock clock;
-    test::FakePublisher publisher;
-    test::FakeHttp http;
-    test::FakeStore store;
-    test::FakeLogger log;
-    std::unique_ptr<Bridge> bridge;
-
-    void start(Config config = base_config()) {
-        bridge = std::make_unique<Bridge>(
-            std::move(config),
-            Services{clock, publisher, http, store, log, [] { return 0x12345u; }});
-        bridge->start();
-        bridge->run_due();
-    }
-    // Answers getMe and leaves a getUpdates pending.
-    void connect_telegram() {
-        auto me = http.take("getMe");
-        test::FakeHttp::reply(
-            me, 200, R"({"ok":true,"result":{"id":9,"is_bot":true,"username":"tgmesh_bot"}})");
-        bridge->run_due();
-    }
-    void deliver_updates(const std::string& updates_json) {
-        auto poll = http.take("getUpdates");
-        test::FakeHttp::reply(poll, 200, R"({"ok":true,"result":)" + updates_json + "}");
-        bridge->run_due();
-    }
-    // Answers every pending sendMessage and returns their texts.
-    std::vector<std::pair<int64_t, std::string>> flush_chat(int rounds = 10, Millis step = 2000) {
-        std::vector<std::pair<int64_t, std::string>> sent;
-        for (int round = 0; round < rounds; ++round) {
-            bridge->run_due();
-            if (!http.has("sendMessage")) {
-                clock.advance(step);
-                bridge->run_due();
-                if (!http.has("sendMessage")) break;
-            }
-            while (http.has("sendMessage")) {
-                auto p = http.take("sendMessage");
-                auto body = json::parse(p.request.json_body);
-                sent.emplace_back(*json::get_int(body.get(), "chat_id"),
-                                  *json::get_string(body.get(), "text"));
-                test::FakeHttp::reply(
-                    p, 200, R"({"ok":true,"result":{"message_id":77,"chat":{"id":-1001}}})");
-            }
-        }
-        return sent;
-    }
-    std::vector<Outgoing> take_published() {
-        auto out = std::move(publisher.published);
-        publisher.published.clear();
-        return out;
-    }
-};
-
-std::string update(int64_t id, int64_t chat, int64_t user, const std::string& text,
-                   const char* chat_type = "group") {
-    auto u = json::make_object();
-    json::add_int(u.get(), "update_id", id);
-    auto m = json::make_object();
-    json::add_int(m.get(), "message_id", id * 10);
-    auto c = json::make_object();
-    json::add_int(c.get(), "id", chat);
-    json::add_string(c.get(), "type", chat_type);
-    json::add_item(m.get(), "chat", std::move(c));
-    auto f = json::make_object();
-    json::add_int(f.get(), "id", user);
-    json::add_bool(f.get(), "is_bot", false);
-    json::add_string(f.get(), "first_name", "Alice");
-    json::add_item(m.get(), "from", std::move(f));
-    json::add_string(m.get(), "text", text);
-    json::add_item(u.get(), "message", std::move(m));
-    return json::print(u.get());
-}
-
-Bytes text_envelope(mesh::NodeNum from, uint32_t id, const std::string& text,
-                    const std::string& gateway, mesh::NodeNum to = mesh::kBroadcast,
-                    float snr = 5.0f) {
-    mesh::Packet header;
-    header.from = from;
-    header.to = to;
-    header.id = id;
-    header.hop_limit = 2;
-    header.hop_start = 3;
-    header.rx_snr = snr;
-    mesh::Data data;
-    data.portnum = mesh::port::kTextMessage;
-    data.payload = text;
-    return mesh::seal_envelope(mesh::make_channel_key("LongFast", mesh::default_channel_key()),
-                               header, data, gateway);
-}
-
-Bytes nodeinfo_envelope(mesh::NodeNum from, uint32_t id, const std::string& long_name,
-                        const std::string& short_name) {
-    mesh::UserInfo user;
-    user.id = mesh::format_node_id(from);
-    user.long_name = long_name;
-    user.short_name = short_name;
-    mesh::Packet header;
-    header.from = from;
-    header.to = mesh::kBroadcast;
-    header.id = id;
-    mesh::Data data;
-    data.portnum = mesh::port::kNodeInfo;
-    data.payload = mesh::encode_user(user);
-    return mesh::seal_envelope(mesh::make_channel_key("LongFast", mesh::default_channel_key()),
-                               header, data, "!11111111");
-}
-
-// Opens a published envelope with the default key.
-mesh::Data open_downlink(const Outgoing& out, mesh::Packet* packet = nullptr) {
-    auto env = mesh::decode_envelope(out.payload);
-    if (!env) fail_msg("published payload is not an envelope");
-    if (packet) *packet = env->packet;
-    mesh::Keyring keys({mesh::make_channel_key("LongFast", mesh::default_channel_key())});
-    auto opened = keys.open(env->packet);
-    if (!opened) fail_msg("downlink does not decrypt");
-    return opened->data;
-}
 
 void announces_its_node_at_start(void**) {
     Harness h;
@@ -274,14 +132,21 @@ void send_to_node_by_name_and_id(void**) {
     h.deliver_updates("[" + update(1, kChat, 5, "/send_to_node base camp are you there?") + "," +
                       update(2, kChat, 5, "/send_to_node !0badcafe ping") + "," +
                       update(3, kChat, 5, "/send_to_node nobody hi") + "]");
+    // Neither node's key is known: each DM goes with the channel key, followed by a NODEINFO
+    // with want_response that asks the node for its key.
     auto out = h.take_published();
-    assert_int_equal(out.size(), 2);
+    assert_int_equal(out.size(), 4);
     mesh::Packet p;
     assert_string_equal(open_downlink(out[0], &p).payload.c_str(), "Alice: are you there?");
     assert_int_equal(p.to, kAlice);
     assert_true(p.want_ack);
-    assert_string_equal(open_downlink(out[1], &p).payload.c_str(), "Alice: ping");
+    mesh::Data ask = open_downlink(out[1], &p);
+    assert_int_equal(ask.portnum, mesh::port::kNodeInfo);
+    assert_true(ask.want_response);
+    assert_int_equal(p.to, kAlice);
+    assert_string_equal(open_downlink(out[2], &p).payload.c_str(), "Alice: ping");
     assert_int_equal(p.to, 0x0badcafe);
+    assert_int_equal(open_downlink(out[3], &p).portnum, mesh::port::kNodeInfo);
     auto replies = h.flush_chat();
     assert_int_equal(replies.size(), 3);
     assert_non_null(std::strstr(replies[2].second.c_str(), "nobody"));

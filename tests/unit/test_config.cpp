@@ -491,9 +491,40 @@ void parse_config_file_unterminated_quote_is_an_error(void**) {
 
 }  // namespace
 
+void node_private_key_file_in_base64_or_hex(void**) {
+    const std::string hex(64, 'a');
+    TempFile hex_file(hex + "\n");
+    Config c = load_ok({{"node_private_key_file", hex_file.path()}});
+    assert_true(c.node_private_key.has_value());
+    assert_int_equal(c.node_private_key->size(), 32);
+    assert_int_equal(static_cast<unsigned char>((*c.node_private_key)[0]), 0xaa);
+    TempFile b64_file("oAMwYz5jUi+KTYHsbZ0eZhf2yP/TpMaYIpU31E5SInc=\n");
+    c = load_ok({{"node_private_key_file", b64_file.path()}});
+    assert_int_equal(static_cast<unsigned char>((*c.node_private_key)[0]), 0xa0);
+}
+
+void bad_node_private_key_file_is_refused_without_echoing_it(void**) {
+    TempFile short_key("AAECAwQFBgcICQoLDA0ODw==\n");  // 16 bytes
+    std::string err =
+        load_error({{"node_private_key_file", short_key.path()}}, "node_private_key_file");
+    assert_false(contains(err, "AAECAwQFBgcICQoLDA0ODw"));
+    load_error({{"node_private_key_file", "/nonexistent/key"}}, "node_private_key_file");
+}
+
+void ack_timeout_range(void**) {
+    assert_int_equal(load_ok({}).ack_timeout_s, 60);
+    assert_int_equal(load_ok({{"ack_timeout", "120"}}).ack_timeout_s, 120);
+    load_error({{"ack_timeout", "4"}}, "ack_timeout");
+    load_error({{"ack_timeout", "3601"}}, "ack_timeout");
+    load_error({{"ack_timeout", "soon"}}, "ack_timeout");
+}
+
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_without_options),
+        cmocka_unit_test(node_private_key_file_in_base64_or_hex),
+        cmocka_unit_test(bad_node_private_key_file_is_refused_without_echoing_it),
+        cmocka_unit_test(ack_timeout_range),
         cmocka_unit_test(default_channel_key_is_expanded_longfast_key_with_hash_8),
         cmocka_unit_test(probe_topic_defaults_to_first_root),
         cmocka_unit_test(unknown_downlink_mode_is_refused),

@@ -118,8 +118,7 @@ void message_map_finds_and_forgets_the_oldest(void**) {
     assert_null(map.find(-1, 10));
     assert_int_equal(map.find(-2, 11)->from, 0x1234);
     MessageMap copy(3);
-    auto doc = map.to_json();
-    copy.load_json(doc.get());
+    copy.restore(map.links());
     assert_int_equal(copy.size(), 3);
     assert_int_equal(copy.find(-1, 11)->packet_id, 101);
     assert_null(copy.find(-1, 10));

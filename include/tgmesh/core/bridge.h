@@ -3,6 +3,7 @@
 // MQTT uplinks, publish receipts and timers go in; publishes, HTTP requests, log lines and
 // state saves go out through the ports. Unit tests drive it with fakes.
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,12 +11,15 @@
 #include "tgmesh/core/chat_commands.h"
 #include "tgmesh/core/config.h"
 #include "tgmesh/core/dedup.h"
+#include "tgmesh/core/delivery_receipts.h"
 #include "tgmesh/core/downlinks.h"
 #include "tgmesh/core/drop_reporter.h"
 #include "tgmesh/core/mesh_ingest.h"
 #include "tgmesh/core/mesh_outbox.h"
+#include "tgmesh/core/message_map.h"
 #include "tgmesh/core/node_registry.h"
 #include "tgmesh/core/ports.h"
+#include "tgmesh/core/state.h"
 #include "tgmesh/core/stats.h"
 #include "tgmesh/mesh/keyring.h"
 #include "tgmesh/telegram/api_health.h"
@@ -40,6 +44,9 @@ class Bridge {
     static constexpr Millis kAnnounceAfterNewGateway = 15 * kSecond;
     static constexpr Millis kMinAnnounceGap = kMinute;
     static constexpr uint32_t kPacketIdSkipAfterLoad = 1000;
+    // A node is asked for its NODEINFO (key), or answered with ours, at most this often.
+    static constexpr Millis kNodeInfoExchangeGap = 10 * kMinute;
+    static constexpr size_t kMaxSentActions = 5000;
 
     Bridge(Config config, Services services);
 
@@ -74,6 +81,16 @@ class Bridge {
     void post_to_chats(const MeshText& text);
     void start_telegram();
     void schedule_announce(Millis at);
+    void load_identity(const PersistentState& state);
+    // Runs `action` with the message id once the chat message tagged with the result is sent.
+    uint64_t when_sent(std::function<void(int64_t chat_id, int64_t message_id)> action);
+    uint64_t track_delivery(mesh::NodeNum dest, std::vector<uint32_t> packet_ids, int64_t chat_id,
+                            const std::string& confirmation_html);
+    void report_delivery(DeliveryReport report);
+    void request_key(mesh::NodeNum node);
+    void answer_nodeinfo(mesh::NodeNum node);
+    bool first_in_a_while(std::map<mesh::NodeNum, Millis>& last, mesh::NodeNum node);
+    void handle_mesh_result(const IngestResult& result);
 
     Services s_;
     Config config_;
@@ -90,6 +107,8 @@ class Bridge {
     telegram::Outbox chat_outbox_;
     DropReporter drops_;
     MeshIngest ingest_;
+    MessageMap messages_;
+    DeliveryReceipts receipts_;
     ChatCommands commands_;
 
     bool dirty_ = false;
@@ -98,6 +117,11 @@ class Bridge {
     Millis next_announce_at_ = kNever;
     Millis last_announce_at_ = -kMinAnnounceGap;
     std::set<int64_t> ignored_chats_;
+    bool key_generated_ = false;  // kept in the state file (not when from node_private_key_file)
+    std::map<uint64_t, std::function<void(int64_t, int64_t)>> sent_actions_;
+    uint64_t next_tag_ = 1;
+    std::map<mesh::NodeNum, Millis> key_requested_at_;
+    std::map<mesh::NodeNum, Millis> nodeinfo_answered_at_;
 };
 
 }  // namespace tgmesh::core

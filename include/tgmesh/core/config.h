@@ -9,6 +9,7 @@
 
 #include "tgmesh/mesh/channel_key.h"
 #include "tgmesh/mesh/node_id.h"
+#include "tgmesh/util/bytes.h"
 
 namespace tgmesh::core {
 
@@ -38,6 +39,10 @@ struct Config {
     std::string state_file = "/var/lib/mosquitto/tgmesh.json";
     std::string config_file;
     Language language = Language::kEn;
+    // X25519 private key of the bridge node from node_private_key_file; nullopt: generated once
+    // and kept in the state file. A secret: never logged.
+    std::optional<Bytes> node_private_key;
+    int ack_timeout_s = 60;  // how long a DM from the chat waits for the destination's ACK
 
     bool telegram_enabled() const { return !bot_token.empty(); }
     bool is_bridged_chat(int64_t chat_id) const;

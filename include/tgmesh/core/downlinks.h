@@ -1,30 +1,60 @@
 #pragma once
-// Turns chat texts into what the gateways transmit: in protobuf mode a packet from the
-// bridge's virtual node, AES-CTR encrypted with the channel key, in a ServiceEnvelope on
-// <root>/2/e/<channel>/<node_id>; in json mode a legacy "sendtext" for one gateway.
+// Turns chat texts into what the gateways transmit. In protobuf mode the bridge is a virtual
+// node: broadcasts are AES-CTR encrypted with the channel key in a ServiceEnvelope on
+// <root>/2/e/<channel>/<node_id>; a DM to a node whose public key is known is PKI-encrypted
+// (X25519 + AES-256-CCM) on <root>/2/e/PKI/<node_id>, else sent with the channel key ("legacy
+// DM", refused by firmware 2.7.14+). In json mode a legacy "sendtext" for one gateway.
 #include <deque>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "tgmesh/core/config.h"
 #include "tgmesh/core/ports.h"
 #include "tgmesh/mesh/node_id.h"
+#include "tgmesh/mesh/packet.h"
+#include "tgmesh/mesh/pki.h"
 
 namespace tgmesh::core {
 
+struct Downlink {
+    Outgoing message;
+    uint32_t packet_id = 0;  // 0 in json mode (the gateway picks the id)
+    bool pki = false;
+};
+
 class Downlinks {
   public:
-    Downlinks(const Config& config, const Clock& clock) : config_(config), clock_(clock) {}
+    // Longest text part a packet carries: the encrypted Data must fit one LoRa frame (239
+    // bytes); PKI adds 12 bytes, a reply_id 5.
+    static constexpr size_t kMaxChannelText = 227;
+    static constexpr size_t kMaxPkiText = 215;
 
-    void set_identity(mesh::NodeNum node, uint32_t packet_counter);
+    Downlinks(const Config& config, const Clock& clock, std::function<uint32_t()> random)
+        : config_(config), clock_(clock), random_(std::move(random)) {}
+
+    void set_identity(mesh::NodeNum node, uint32_t packet_counter, mesh::KeyPair keys);
     mesh::NodeNum node() const { return node_; }
     uint32_t packet_counter() const { return counter_; }
+    const mesh::KeyPair& keys() const { return keys_; }
 
-    // One mesh text part addressed to `to` (mesh::kBroadcast or a node number).
-    Outgoing text(mesh::NodeNum to, std::string_view text);
-    // The virtual node's NODEINFO broadcast (protobuf mode), so that gateways whose rebroadcast
-    // mode is KNOWN_ONLY relay the bridge's packets and apps show its name.
-    Outgoing nodeinfo();
+    // True when a DM to a node with this public key goes out PKI-encrypted.
+    bool can_pki(const Bytes& peer_public_key) const;
+    size_t max_text_bytes(bool pki) const;
+
+    // One mesh text part addressed to `to` (mesh::kBroadcast or a node number); a DM is PKI
+    // when `peer_public_key` allows it.
+    Downlink text(mesh::NodeNum to, std::string_view text, const Bytes& peer_public_key = {},
+                  std::optional<uint32_t> reply_id = std::nullopt);
+    // The virtual node's NODEINFO (protobuf mode), with its public key: broadcast so that
+    // gateways whose rebroadcast mode is KNOWN_ONLY relay the bridge's packets and nodes can
+    // DM it; to one node with want_response to ask for that node's NODEINFO (and key).
+    Outgoing nodeinfo(mesh::NodeNum to = mesh::kBroadcast, bool want_response = false);
+    // A ROUTING ACK for a packet that asked for one (want_ack), so the sender sees "delivered".
+    Outgoing routing_ack(mesh::NodeNum to, uint32_t request_id);
+    // The AES key shared with a node, for opening its PKI DMs; nullopt without keys.
+    std::optional<Bytes> pki_key_with(const Bytes& peer_public_key) const;
 
     // json mode: the gateway uplinks every sendtext it transmits; true (once) for that copy.
     bool is_gateway_echo(mesh::NodeNum from, std::string_view text);
@@ -33,8 +63,11 @@ class Downlinks {
 
   private:
     uint32_t next_packet_id();
-    Outgoing encrypted_packet(mesh::NodeNum to, uint32_t portnum, std::string payload,
-                              bool want_ack);
+    mesh::Packet header(mesh::NodeNum to, bool want_ack);
+    Downlink channel_packet(mesh::NodeNum to, const mesh::Data& data, bool want_ack);
+    Downlink pki_packet(mesh::NodeNum to, const mesh::Data& data, const Bytes& peer_public_key);
+    Downlink json_text(mesh::NodeNum to, std::string_view text);
+    std::string client_id() const;
 
     struct SentText {
         mesh::NodeNum gateway;
@@ -44,8 +77,10 @@ class Downlinks {
 
     const Config& config_;
     const Clock& clock_;
+    std::function<uint32_t()> random_;
     mesh::NodeNum node_ = 0;
     uint32_t counter_ = 0;
+    mesh::KeyPair keys_;
     uint32_t json_channel_index_ = 0;
     std::deque<SentText> recent_json_texts_;
 };

@@ -16,6 +16,7 @@ struct MeshText {
     mesh::NodeNum to = 0;
     uint32_t packet_id = 0;
     bool direct = false;  // a DM to the bridge node
+    bool pki = false;     // end-to-end encrypted (PKI) rather than with the channel key
     std::string channel;
     std::string text;
     Reception reception;  // the first gateway that reported it

@@ -20,9 +20,23 @@
 
 namespace tgmesh::core {
 
+// A ROUTING packet addressed to the bridge: the answer to one of its packets.
+struct RoutingAnswer {
+    mesh::NodeNum from = 0;
+    uint32_t request_id = 0;
+    uint32_t error_reason = 0;  // 0 = ACK
+};
+
 struct IngestResult {
     std::optional<MeshText> text;  // to post in the bridged chats
     bool new_gateway = false;      // a gateway not seen before in this run started uplinking
+    std::optional<RoutingAnswer> routing;
+    // A packet to the bridge that asked for an ACK (want_ack): {from, id}.
+    std::optional<std::pair<mesh::NodeNum, uint32_t>> ack_wanted;
+    // A PKI DM from a node whose public key is not known yet: ask it for its NODEINFO.
+    std::optional<mesh::NodeNum> key_wanted;
+    // A node sent its NODEINFO to the bridge with want_response: it wants ours (and our key).
+    std::optional<mesh::NodeNum> nodeinfo_wanted;
 };
 
 class MeshIngest {
@@ -50,7 +64,9 @@ class MeshIngest {
     bool admit(mesh::NodeNum from, uint32_t id, const Reception& reception, IngestResult& result);
     std::optional<MeshText> text_for_chat(mesh::NodeNum from, mesh::NodeNum to, uint32_t id,
                                           std::string_view channel, std::string text,
-                                          const Reception& reception);
+                                          const Reception& reception, bool pki = false);
+    // A PKI packet: opened if it is addressed to the bridge and the sender's key is known.
+    std::optional<mesh::Data> open_pki(const mesh::Packet& packet, IngestResult& result);
     void apply_payload(mesh::NodeNum from, const mesh::Data& data);
     void drop(Drop reason);
 

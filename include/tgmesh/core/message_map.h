@@ -7,9 +7,9 @@
 #include <map>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "tgmesh/mesh/node_id.h"
-#include "tgmesh/util/json.h"
 
 namespace tgmesh::core {
 
@@ -17,6 +17,12 @@ struct MeshRef {
     mesh::NodeNum from = 0;  // the mesh author
     uint32_t packet_id = 0;
     bool direct = false;  // a DM to the bridge (replies go back as DMs)
+};
+
+struct MessageLink {
+    int64_t chat_id = 0;
+    int64_t message_id = 0;
+    MeshRef ref;
 };
 
 class MessageMap {
@@ -29,8 +35,9 @@ class MessageMap {
     const MeshRef* find(int64_t chat_id, int64_t message_id) const;
     size_t size() const { return entries_.size(); }
 
-    json::Ptr to_json() const;
-    void load_json(const cJSON* array);
+    // Oldest first, for the state file; restore() takes them back.
+    std::vector<MessageLink> links() const;
+    void restore(const std::vector<MessageLink>& links);
 
   private:
     using Key = std::pair<int64_t, int64_t>;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tgmesh/core/message_map.h"
 #include "tgmesh/core/node_registry.h"
 #include "tgmesh/core/ports.h"
 #include "tgmesh/mesh/node_id.h"
@@ -18,6 +19,8 @@ struct PersistentState {
     int64_t telegram_offset = 0;
     std::vector<Outgoing> mesh_queue;                   // downlinks not yet published
     std::vector<telegram::OutboundMessage> chat_queue;  // chat messages not yet delivered
+    Bytes private_key;                                  // the bridge node's X25519 key (a secret)
+    std::vector<MessageLink> message_links;             // chat message <-> mesh packet
 };
 
 std::string serialize_state(const PersistentState& state, const NodeRegistry& nodes);

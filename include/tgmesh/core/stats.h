@@ -10,6 +10,7 @@ enum class Drop {
     kMalformedEnvelope,  // not a ServiceEnvelope / not Meshtastic JSON
     kUndecryptable,      // no configured key opens it
     kPkiNotForUs,        // PKI DM between two other nodes
+    kPkiUnknownSender,   // PKI DM to the bridge from a node whose public key is unknown
     kDuplicate,          // (from, id) already handled
     kOwnPacket,          // from the bridge's own node id
     kOtherChannel,       // a text on a channel that is not bridged
@@ -25,10 +26,10 @@ enum class Drop {
 
 constexpr std::string_view drop_name(Drop d) {
     constexpr std::array<std::string_view, static_cast<size_t>(Drop::kCount)> names = {
-        "malformed",      "undecryptable",      "pki_not_for_us",      "duplicate",
-        "own_packet",     "other_channel",      "dm_not_for_us",       "empty_text",
-        "gateway_echo",   "inbound_queue_full", "telegram_queue_full", "telegram_rejected",
-        "mesh_queue_full"};
+        "malformed",         "undecryptable",  "pki_not_for_us",     "pki_unknown_sender",
+        "duplicate",         "own_packet",     "other_channel",      "dm_not_for_us",
+        "empty_text",        "gateway_echo",   "inbound_queue_full", "telegram_queue_full",
+        "telegram_rejected", "mesh_queue_full"};
     return names[static_cast<size_t>(d)];
 }
 

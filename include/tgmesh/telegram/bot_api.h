@@ -39,5 +39,7 @@ struct SendOptions {
 std::string method_url(std::string_view api_url, std::string_view token, std::string_view method);
 std::string get_updates_body(int64_t offset, int timeout_s);
 std::string send_message_body(int64_t chat_id, std::string_view html, const SendOptions& options);
+// editMessageText of one of the bot's messages (delivery receipts change a confirmation).
+std::string edit_message_body(int64_t chat_id, int64_t message_id, std::string_view html);
 
 }  // namespace tgmesh::telegram

@@ -20,6 +20,8 @@ struct OutboundMessage {
     std::string html;
     SendOptions options;
     uint64_t tag = 0;  // passed back to the SentHandler; 0 = nobody waits for it
+    // Set: replace the text of this earlier message (editMessageText) instead of sending.
+    std::optional<int64_t> edit_message_id;
 };
 
 class Outbox {

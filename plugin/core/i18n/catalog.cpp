@@ -9,6 +9,13 @@ const Catalog& catalog(Language language) {
     return language == Language::kRu ? kRussian : kEnglish;
 }
 
+std::string routing_error_text(const Catalog& cat, uint32_t code) {
+    for (const auto& [value, words] : cat.routing_errors) {
+        if (value == code) return std::string(words);
+    }
+    return fill(cat.routing_error, {{"code", std::to_string(code)}});
+}
+
 std::string fill(std::string_view text,
                  std::initializer_list<std::pair<std::string_view, std::string>> values) {
     std::string out;

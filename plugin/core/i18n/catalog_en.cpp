@@ -2,6 +2,28 @@
 
 namespace tgmesh::core::i18n {
 
+namespace {
+constexpr std::pair<uint32_t, std::string_view> kRoutingErrors[] = {
+    {1, "no route to the node"},
+    {2, "refused by a relay"},
+    {3, "timed out"},
+    {4, "no interface"},
+    {5, "no answer after retries"},
+    {6, "the node has no matching channel"},
+    {7, "too large"},
+    {8, "no response"},
+    {9, "duty-cycle limit reached"},
+    {32, "bad request"},
+    {33, "not authorized"},
+    {34, "encryption failed"},
+    {35, "the node does not know the bridge's key yet"},
+    {36, "bad admin session key"},
+    {37, "admin key not authorized"},
+    {38, "rate limit exceeded"},
+    {39, "no public key for the node"},
+};
+}  // namespace
+
 extern const Catalog kEnglish;
 const Catalog kEnglish = {
     .help =
@@ -51,6 +73,18 @@ const Catalog kEnglish = {
     .hours_ago = "{n} h ago",
     .days_ago = "{n} d ago",
     .unknown_command = "Unknown command. /help lists what I can do.",
+    .sent_dm_pki = "🔐 Sent to {node}, end-to-end encrypted",
+    .dm_key_unknown =
+        "\nSent with the channel key: {node}'s public key is not known yet, and firmware 2.7.14 "
+        "or newer refuses such DMs. I asked the node for its key, so the next DM can be "
+        "encrypted.",
+    .dm_reply_hint = "Reply to this message to answer {node}.",
+    .pki_marker = "🔐",
+    .delivered = "✅ delivered",
+    .not_delivered = "❌ not delivered: {reason}",
+    .no_ack = "⌛ no acknowledgement within {s} s",
+    .routing_error = "error {code}",
+    .routing_errors = kRoutingErrors,
 };
 
 }  // namespace tgmesh::core::i18n

@@ -1,7 +1,9 @@
 #pragma once
 // Every text a chat member reads, one catalogue per language (catalog_en.cpp, catalog_ru.cpp).
 // Placeholders are {name} and are filled by fill(); values are HTML-escaped by the caller.
+#include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,7 +43,20 @@ struct Catalog {
     std::string_view hours_ago;    // {n}
     std::string_view days_ago;     // {n}
     std::string_view unknown_command;
+    std::string_view sent_dm_pki;     // {node}
+    std::string_view dm_key_unknown;  // {node}: sent with the channel key, key requested
+    std::string_view dm_reply_hint;   // {node}
+    std::string_view pki_marker;
+    std::string_view delivered;
+    std::string_view not_delivered;  // {reason}
+    std::string_view no_ack;         // {s}
+    std::string_view routing_error;  // {code}: a Routing.Error without a name here
+    // Routing.Error values in words (mesh.proto Routing.Error).
+    std::span<const std::pair<uint32_t, std::string_view>> routing_errors;
 };
+
+// The words for a Routing.Error code.
+std::string routing_error_text(const Catalog& cat, uint32_t code);
 
 const Catalog& catalog(Language language);
 

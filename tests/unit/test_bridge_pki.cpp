@@ -1,0 +1,319 @@
+// Direct messages with PKI through the bridge core: the bridge's key pair, PKI DMs both ways,
+// replies to DMs, ROUTING ACKs, and delivery receipts on the chat's confirmation.
+#include <cstring>
+#include <string>
+
+#include "bridge_harness.h"
+#include "tgmesh/core/state.h"
+#include "tgmesh/mesh/pki.h"
+
+using namespace bridge_test;
+
+namespace {
+
+constexpr mesh::NodeNum kBase = 0x0badcafe;
+
+struct Node {
+    mesh::KeyPair keys = *mesh::generate_key_pair();
+};
+
+// The bridge's public key as announced in its NODEINFO.
+Bytes announced_key(const Outgoing& announce) {
+    mesh::Data data = open_downlink(announce);
+    assert_int_equal(data.portnum, mesh::port::kNodeInfo);
+    return mesh::decode_user(data.payload)->public_key;
+}
+
+// A PKI DM from `node` to the bridge, as a gateway uplinks it.
+Bytes pki_dm(const Node& node, const Bytes& bridge_key, uint32_t id, const std::string& text,
+             uint32_t portnum = mesh::port::kTextMessage) {
+    mesh::Data data;
+    data.portnum = portnum;
+    data.payload = text;
+    auto key = mesh::pki_shared_key(node.keys.private_key, bridge_key);
+    mesh::Packet p;
+    p.from = kBase;
+    p.to = kBridgeNode;
+    p.id = id;
+    p.hop_limit = 3;
+    p.hop_start = 3;
+    p.want_ack = true;
+    p.pki_encrypted = true;
+    p.encrypted = *mesh::pki_encrypt(*key, id, kBase, "\x11\x22\x33\x44", mesh::encode_data(data));
+    return mesh::encode_envelope({p, "PKI", "!22222222"});
+}
+
+// The destination's ROUTING answer to our packet `request_id`, with the channel key.
+Bytes routing_answer(uint32_t request_id, uint32_t error_reason, uint32_t id) {
+    mesh::Packet p;
+    p.from = kBase;
+    p.to = kBridgeNode;
+    p.id = id;
+    mesh::Data data;
+    data.portnum = mesh::port::kRouting;
+    data.payload = mesh::encode_routing(error_reason);
+    data.request_id = request_id;
+    return mesh::seal_envelope(mesh::make_channel_key("LongFast", mesh::default_channel_key()), p,
+                               data, "!22222222");
+}
+
+// Opens a PKI envelope the bridge published for `node`.
+mesh::Data open_pki(const Outgoing& out, const Node& node, const Bytes& bridge_key,
+                    mesh::Packet* packet = nullptr) {
+    auto env = mesh::decode_envelope(out.payload);
+    if (!env) fail_msg("not an envelope");
+    if (packet) *packet = env->packet;
+    auto key = mesh::pki_shared_key(node.keys.private_key, bridge_key);
+    auto plain = mesh::pki_decrypt(*key, env->packet.id, env->packet.from, *env->packet.encrypted);
+    if (!plain) fail_msg("the DM does not decrypt with the node's key");
+    return *mesh::decode_data(*plain);
+}
+
+struct PkiRig {
+    Harness h;
+    Node node;
+    Bytes bridge_key;
+
+    PkiRig() {
+        h.start();
+        auto out = h.take_published();
+        bridge_key = announced_key(out.at(0));
+        h.connect_telegram();
+        h.bridge->on_mqtt_message(
+            "msh/US/2/e/LongFast/!11111111",
+            nodeinfo_envelope(kBase, 1, "Base Camp", "BC", node.keys.public_key));
+    }
+    // Answers pending editMessageText requests; returns their texts.
+    std::vector<std::string> flush_edits() {
+        std::vector<std::string> texts;
+        h.clock.advance(2000);
+        h.bridge->run_due();
+        while (h.http.has("editMessageText")) {
+            auto p = h.http.take("editMessageText");
+            auto body = json::parse(p.request.json_body);
+            assert_int_equal(*json::get_int(body.get(), "message_id"), 77);
+            texts.push_back(*json::get_string(body.get(), "text"));
+            test::FakeHttp::reply(p, 200, R"({"ok":true,"result":true})");
+        }
+        return texts;
+    }
+};
+
+void the_key_pair_is_generated_once_and_kept(void**) {
+    Harness h;
+    h.start();
+    Bytes key = announced_key(h.take_published().at(0));
+    assert_int_equal(key.size(), 32);
+    h.bridge->shutdown({});
+    PersistentState state;
+    NodeRegistry nodes;
+    std::string error;
+    assert_true(parse_state(*h.store.text, state, nodes, error));
+    assert_int_equal(state.private_key.size(), 32);
+    assert_true(mesh::key_pair_from_private(state.private_key)->public_key == key);
+
+    Harness again;
+    again.store.text = h.store.text;
+    again.start();
+    assert_true(announced_key(again.take_published().at(0)) == key);
+}
+
+void a_configured_private_key_is_used_and_not_stored(void**) {
+    auto keys = *mesh::generate_key_pair();
+    Config c = base_config();
+    c.node_private_key = keys.private_key;
+    Harness h;
+    h.start(c);
+    assert_true(announced_key(h.take_published().at(0)) == keys.public_key);
+    h.bridge->shutdown({});
+    assert_null(std::strstr(h.store.text->c_str(), "private_key"));
+}
+
+void a_dm_to_a_node_with_a_known_key_is_pki(void**) {
+    PkiRig rig;
+    rig.h.deliver_updates("[" + update(1, kChat, 5, "/send_to_node BC meet at 6") + "]");
+    auto out = rig.h.take_published();
+    assert_int_equal(out.size(), 1);
+    assert_string_equal(out[0].topic.c_str(), "msh/US/2/e/PKI/!7b000001");
+    auto env = mesh::decode_envelope(out[0].payload);
+    assert_string_equal(env->channel_id.c_str(), "PKI");
+    assert_string_equal(env->gateway_id.c_str(), "!7b000001");
+    mesh::Packet p;
+    mesh::Data data = open_pki(out[0], rig.node, rig.bridge_key, &p);
+    assert_string_equal(data.payload.c_str(), "Alice: meet at 6");
+    assert_int_equal(data.portnum, mesh::port::kTextMessage);
+    assert_int_equal(p.channel, 0);
+    assert_true(p.pki_encrypted);
+    assert_true(p.want_ack);
+    assert_int_equal(p.from, kBridgeNode);
+    assert_int_equal(p.to, kBase);
+    auto replies = rig.h.flush_chat();
+    assert_int_equal(replies.size(), 1);
+    assert_non_null(std::strstr(replies[0].second.c_str(), "encrypted"));
+}
+
+void an_ack_from_the_destination_marks_the_confirmation(void**) {
+    PkiRig rig;
+    rig.h.deliver_updates("[" + update(1, kChat, 5, "/send_to_node !0badcafe hi") + "]");
+    auto out = rig.h.take_published();
+    mesh::Packet p;
+    open_pki(out.at(0), rig.node, rig.bridge_key, &p);
+    rig.h.flush_chat();  // the confirmation gets message id 77
+    rig.h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!22222222", routing_answer(p.id, 0, 900));
+    auto edits = rig.flush_edits();
+    assert_int_equal(edits.size(), 1);
+    assert_non_null(std::strstr(edits[0].c_str(), "✅"));
+    assert_non_null(std::strstr(edits[0].c_str(), "encrypted"));  // the confirmation kept
+}
+
+void a_nak_shows_the_reason_and_silence_times_out(void**) {
+    PkiRig rig;
+    rig.h.deliver_updates("[" + update(1, kChat, 5, "/send_to_node !0badcafe one") + "," +
+                          update(2, kChat, 5, "/send_to_node !0badcafe two") + "]");
+    auto out = rig.h.take_published();
+    mesh::Packet first;
+    open_pki(out.at(0), rig.node, rig.bridge_key, &first);
+    rig.h.flush_chat();
+    rig.h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!22222222",
+                                  routing_answer(first.id, 5, 901));  // MAX_RETRANSMIT
+    auto edits = rig.flush_edits();
+    assert_int_equal(edits.size(), 1);
+    assert_non_null(std::strstr(edits[0].c_str(), "❌"));
+    assert_non_null(std::strstr(edits[0].c_str(), "no answer after retries"));
+    rig.h.clock.advance(61'000);
+    edits = rig.flush_edits();
+    assert_int_equal(edits.size(), 1);
+    assert_non_null(std::strstr(edits[0].c_str(), "⌛"));
+}
+
+void a_pki_dm_to_the_bridge_reaches_the_chat_is_acked_and_a_reply_goes_back(void**) {
+    PkiRig rig;
+    rig.h.take_published();
+    rig.h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222",
+                                  pki_dm(rig.node, rig.bridge_key, 4242, "hello <bridge>"));
+    // Its want_ack is answered with a ROUTING ACK for packet 4242.
+    rig.h.bridge->run_due();
+    auto out = rig.h.take_published();
+    assert_int_equal(out.size(), 1);
+    mesh::Packet p;
+    mesh::Data ack = open_downlink(out[0], &p);
+    assert_int_equal(ack.portnum, mesh::port::kRouting);
+    assert_int_equal(*ack.request_id, 4242);
+    assert_int_equal(*mesh::decode_routing_error(ack.payload), 0);
+    assert_int_equal(p.to, kBase);
+    auto posted = rig.h.flush_chat();
+    assert_int_equal(posted.size(), 1);
+    assert_non_null(std::strstr(posted[0].second.c_str(), "DM"));
+    assert_non_null(std::strstr(posted[0].second.c_str(), "🔐"));
+    assert_non_null(std::strstr(posted[0].second.c_str(), "hello &lt;bridge&gt;"));
+    assert_non_null(std::strstr(posted[0].second.c_str(), "Base Camp"));
+    // A Telegram reply to that post goes back to the node as a PKI DM replying to 4242.
+    rig.h.deliver_updates("[" + update(5, kChat, 5, "hi back", "group", 77) + "]");
+    out = rig.h.take_published();
+    assert_int_equal(out.size(), 1);
+    mesh::Data back = open_pki(out[0], rig.node, rig.bridge_key, &p);
+    assert_string_equal(back.payload.c_str(), "Alice: hi back");
+    assert_int_equal(*back.reply_id, 4242);
+    assert_int_equal(p.to, kBase);
+}
+
+void a_pki_dm_from_an_unknown_sender_asks_for_its_key(void**) {
+    Harness h;
+    h.start();
+    Bytes bridge_key = announced_key(h.take_published().at(0));
+    Node stranger;
+    h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222",
+                              pki_dm(stranger, bridge_key, 7, "who am i"));
+    assert_int_equal(h.bridge->stats().dropped(Drop::kPkiUnknownSender), 1);
+    h.bridge->run_due();
+    auto out = h.take_published();
+    assert_int_equal(out.size(), 1);
+    mesh::Packet p;
+    mesh::Data ask = open_downlink(out[0], &p);
+    assert_int_equal(ask.portnum, mesh::port::kNodeInfo);
+    assert_true(ask.want_response);
+    assert_int_equal(p.to, kBase);
+    assert_true(mesh::decode_user(ask.payload)->public_key == bridge_key);
+    // Asked once per 10 minutes, not for every packet.
+    h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222", pki_dm(stranger, bridge_key, 8, "again"));
+    h.bridge->run_due();
+    assert_int_equal(h.take_published().size(), 0);
+}
+
+void a_forged_pki_dm_is_not_posted(void**) {
+    PkiRig rig;
+    Node impostor;  // claims to be Base Camp but has another key
+    rig.h.take_published();
+    rig.h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222",
+                                  pki_dm(impostor, rig.bridge_key, 99, "forged"));
+    assert_int_equal(rig.h.bridge->stats().dropped(Drop::kUndecryptable), 1);
+    rig.h.bridge->run_due();
+    assert_int_equal(rig.h.take_published().size(), 0);  // no ACK for what did not open
+    assert_int_equal(rig.h.flush_chat().size(), 0);
+}
+
+void a_node_asking_for_our_nodeinfo_gets_it(void**) {
+    PkiRig rig;
+    rig.h.take_published();
+    mesh::UserInfo user;
+    user.id = "!0badcafe";
+    user.long_name = "Base Camp";
+    user.public_key = rig.node.keys.public_key;
+    mesh::Packet p;
+    p.from = kBase;
+    p.to = kBridgeNode;
+    p.id = 31337;
+    mesh::Data data;
+    data.portnum = mesh::port::kNodeInfo;
+    data.payload = mesh::encode_user(user);
+    data.want_response = true;
+    rig.h.bridge->on_mqtt_message(
+        "msh/US/2/e/LongFast/!22222222",
+        mesh::seal_envelope(mesh::make_channel_key("LongFast", mesh::default_channel_key()), p,
+                            data, "!22222222"));
+    rig.h.bridge->run_due();
+    auto out = rig.h.take_published();
+    assert_int_equal(out.size(), 1);
+    mesh::Packet answer;
+    mesh::Data info = open_downlink(out[0], &answer);
+    assert_int_equal(info.portnum, mesh::port::kNodeInfo);
+    assert_false(info.want_response);
+    assert_int_equal(answer.to, kBase);
+    assert_true(mesh::decode_user(info.payload)->public_key == rig.bridge_key);
+}
+
+void message_links_survive_a_restart(void**) {
+    PkiRig rig;
+    rig.h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222",
+                                  pki_dm(rig.node, rig.bridge_key, 4242, "hello"));
+    rig.h.flush_chat();
+    rig.h.bridge->shutdown({});
+    Harness again;
+    again.store.text = rig.h.store.text;
+    again.start();
+    again.take_published();
+    again.connect_telegram();
+    again.deliver_updates("[" + update(5, kChat, 5, "later reply", "group", 77) + "]");
+    auto out = again.take_published();
+    assert_int_equal(out.size(), 1);
+    mesh::Packet p;
+    assert_int_equal(*open_pki(out[0], rig.node, rig.bridge_key, &p).reply_id, 4242);
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_key_pair_is_generated_once_and_kept),
+        cmocka_unit_test(a_configured_private_key_is_used_and_not_stored),
+        cmocka_unit_test(a_dm_to_a_node_with_a_known_key_is_pki),
+        cmocka_unit_test(an_ack_from_the_destination_marks_the_confirmation),
+        cmocka_unit_test(a_nak_shows_the_reason_and_silence_times_out),
+        cmocka_unit_test(a_pki_dm_to_the_bridge_reaches_the_chat_is_acked_and_a_reply_goes_back),
+        cmocka_unit_test(a_pki_dm_from_an_unknown_sender_asks_for_its_key),
+        cmocka_unit_test(a_forged_pki_dm_is_not_posted),
+        cmocka_unit_test(a_node_asking_for_our_nodeinfo_gets_it),
+        cmocka_unit_test(message_links_survive_a_restart),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
