@@ -4,6 +4,7 @@
 
 #include "tgmesh/core/format.h"
 #include "tgmesh/core/state.h"
+#include "tgmesh/core/status_report.h"
 #include "tgmesh/util/base64.h"
 
 namespace tgmesh::core {
@@ -11,18 +12,6 @@ namespace tgmesh::core {
 namespace {
 constexpr size_t kIgnoredChatsLogged = 1000;
 
-// The drop reporter logs the first drop of a kind and then a summary every 10 minutes: the
-// drops since the last summary (every drop of a run shorter than 10 minutes) were never
-// reported. Logged at shutdown, by reason.
-void log_drop_totals(const Stats& stats, Logger& log) {
-    std::string line;
-    for (size_t i = 0; i < static_cast<size_t>(Drop::kCount); ++i) {
-        if (stats.drops[i] == 0) continue;
-        if (!line.empty()) line += ", ";
-        line += std::string(drop_name(static_cast<Drop>(i))) + " " + std::to_string(stats.drops[i]);
-    }
-    if (!line.empty()) log.log(LogLevel::kNotice, "dropped since start: " + line);
-}
 }  // namespace
 
 Bridge::Bridge(Config config, Services services)
@@ -38,13 +27,25 @@ Bridge::Bridge(Config config, Services services)
       drops_(s_.log, s_.clock),
       ingest_(config_, keyring_, downlinks_, nodes_, dedup_, stats_, drops_, s_.clock),
       receipts_([this](DeliveryReport report) { report_delivery(std::move(report)); }),
+      alerts_(config_, nodes_),
       commands_({config_, nodes_, downlinks_, mesh_outbox_, s_.publisher, chat_outbox_, s_.clock,
                  stats_, drops_, messages_,
                  [this](mesh::NodeNum dest, std::vector<uint32_t> ids, int64_t chat,
                         const std::string& html) {
                      return track_delivery(dest, std::move(ids), chat, html);
                  },
-                 [this](mesh::NodeNum node) { request_key(node); }}) {
+                 [this](mesh::NodeNum node) { request_key(node); },
+                 [this](int64_t chat, int64_t message_id, const MeshRef& ref) {
+                     messages_.remember(chat, message_id, ref);
+                     dirty_ = true;
+                 },
+                 [this](const i18n::Catalog& cat) {
+                     return format_status(
+                         {s_.clock.now_ms() - started_at_, stats_, nodes_, s_.clock.unix_seconds(),
+                          mesh_outbox_.size(), chat_outbox_.size()},
+                         cat);
+                 }}) {
+    poller_.set_connected_handler([this] { publish_command_menu(); });
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
     chat_outbox_.set_sent_handler([this](uint64_t tag, int64_t chat_id, int64_t message_id) {
         auto it = sent_actions_.find(tag);
@@ -117,6 +118,7 @@ void Bridge::load_state() {
 }
 
 void Bridge::start() {
+    started_at_ = s_.clock.now_ms();
     load_state();
     if (config_.downlink == DownlinkMode::kProtobuf) schedule_announce(s_.clock.now_ms());
     start_telegram();
@@ -203,6 +205,10 @@ void Bridge::handle_mesh_result(const IngestResult& result) {
             downlinks_.routing_ack(result.ack_wanted->first, result.ack_wanted->second));
     }
     if (result.key_wanted) request_key(*result.key_wanted);
+    if (result.heard) {
+        post_alerts(
+            alerts_.observe(*result.heard, result.new_node, i18n::catalog(config_.language)));
+    }
     if (result.nodeinfo_wanted && virtual_node) answer_nodeinfo(*result.nodeinfo_wanted);
     if (result.text) post_to_chats(*result.text);
 }
@@ -270,15 +276,30 @@ void Bridge::answer_nodeinfo(mesh::NodeNum node) {
 void Bridge::post_to_chats(const MeshText& text) {
     if (!config_.telegram_enabled()) return;
     const auto& cat = i18n::catalog(config_.language);
-    const std::string html = format_mesh_text(text, nodes_.find(text.from), nodes_, cat);
+    const Node* sender = nodes_.find(text.from);
+    const std::string html = text.emoji ? format_reaction(text, sender, cat)
+                                        : format_mesh_text(text, sender, nodes_, cat);
     const MeshRef ref{text.from, text.packet_id, text.direct};
-    for (int64_t chat : config_.chat_ids) {
+    // DMs to the bridge go to the home chats; channel texts to the chats (topics) of their channel.
+    std::vector<ChannelRoute> targets;
+    for (const auto& route : text.direct ? config_.home_routes() : config_.routes()) {
+        if (text.direct || route.channel == text.channel) targets.push_back(route);
+    }
+    for (const auto& route : targets) {
+        telegram::OutboundMessage post;
+        post.chat_id = route.chat_id;
+        post.options.message_thread_id = route.thread_id;
+        // A mesh reply (or reaction) answers the chat message that stands for its packet.
+        if (text.reply_id) {
+            post.options.reply_to_message_id = messages_.message_for(route.chat_id, *text.reply_id);
+        }
+        post.html = html;
         // Remember which mesh packet the chat message stands for, so a reply can answer it.
-        uint64_t tag = when_sent([this, ref](int64_t chat_id, int64_t message_id) {
+        post.tag = when_sent([this, ref](int64_t chat_id, int64_t message_id) {
             messages_.remember(chat_id, message_id, ref);
             dirty_ = true;
         });
-        if (chat_outbox_.enqueue({chat, html, {}, tag, std::nullopt})) {
+        if (chat_outbox_.enqueue(std::move(post))) {
             ++stats_.texts_to_telegram;
         } else {
             drops_.note(Drop::kTelegramQueueFull, "text from " + mesh::format_node_id(text.from));
@@ -286,8 +307,44 @@ void Bridge::post_to_chats(const MeshText& text) {
     }
 }
 
+void Bridge::post_alerts(const std::vector<std::string>& alerts) {
+    if (!config_.telegram_enabled()) return;
+    for (const auto& text : alerts) {
+        for (const auto& route : config_.home_routes()) {
+            telegram::OutboundMessage out;
+            out.chat_id = route.chat_id;
+            out.options.message_thread_id = route.thread_id;
+            out.html = text;
+            chat_outbox_.enqueue(std::move(out));
+        }
+    }
+}
+
+void Bridge::publish_command_menu() {
+    const auto& cat = i18n::catalog(config_.language);
+    for (bool admin : {false, true}) {
+        std::vector<telegram::BotCommand> commands;
+        for (const auto& [command, description] : ChatCommands::menu(cat, admin)) {
+            commands.push_back({command, std::string(description)});
+        }
+        chat_outbox_.post_now("setMyCommands",
+                              telegram::set_my_commands_body(
+                                  commands, admin ? "all_chat_administrators" : "default"));
+    }
+}
+
+void Bridge::on_callback(const telegram::CallbackQuery& q) {
+    if (!config_.is_bridged_chat(q.chat_id)) {
+        // Answered all the same, so the presser's button stops spinning; nothing else.
+        chat_outbox_.post_now("answerCallbackQuery", telegram::answer_callback_body(q.id, {}));
+        return;
+    }
+    commands_.handle_callback(q);
+}
+
 void Bridge::on_update(const telegram::Update& update) {
     dirty_ = true;
+    if (update.callback) return on_callback(*update.callback);
     if (!update.message) return;
     const telegram::IncomingMessage& m = *update.message;
     if (!config_.is_bridged_chat(m.chat_id)) {
@@ -323,6 +380,7 @@ void Bridge::run_due() {
     while (mesh_outbox_.run_due(now, s_.publisher))
         dirty_ = true;
     receipts_.run_due(now);  // before the outbox, which sends the edits it makes
+    post_alerts(alerts_.run_due(now, s_.clock.unix_seconds(), i18n::catalog(config_.language)));
     poller_.run_due(now);
     chat_outbox_.run_due(now);
     if (dirty_ && now >= next_save_at_) {
@@ -334,7 +392,7 @@ void Bridge::run_due() {
 Millis Bridge::next_due() const {
     const Millis now = s_.clock.now_ms();
     Millis next = std::min({next_announce_at_, mesh_outbox_.next_due(), poller_.next_due(),
-                            chat_outbox_.next_due(now), receipts_.next_due()});
+                            chat_outbox_.next_due(now), receipts_.next_due(), alerts_.next_due()});
     if (dirty_) next = std::min(next, next_save_at_);
     return next;
 }
@@ -368,7 +426,11 @@ void Bridge::shutdown(const std::vector<Outgoing>& unpublished) {
     poller_.stop();
     s_.http.cancel_all();
     chat_outbox_.requeue_in_flight();
-    log_drop_totals(stats_, s_.log);
+    // The reporter logs a summary every 10 minutes; what came after the last one (every drop
+    // of a shorter run) is told here.
+    if (std::string drops = stats_.drop_summary(); !drops.empty()) {
+        s_.log.log(LogLevel::kNotice, "dropped since start: " + drops);
+    }
     save_state(unpublished);
 }
 

@@ -17,7 +17,42 @@
 namespace tgmesh::core {
 
 bool Config::is_bridged_chat(int64_t chat_id) const {
-    return std::find(chat_ids.begin(), chat_ids.end(), chat_id) != chat_ids.end();
+    if (std::find(chat_ids.begin(), chat_ids.end(), chat_id) != chat_ids.end()) return true;
+    return std::any_of(channel_map.begin(), channel_map.end(),
+                       [&](const ChannelRoute& r) { return r.chat_id == chat_id; });
+}
+
+std::vector<ChannelRoute> Config::routes() const {
+    if (!channel_map.empty()) return channel_map;
+    std::vector<ChannelRoute> out;
+    for (int64_t chat : chat_ids)
+        out.push_back({channel, chat, std::nullopt});
+    return out;
+}
+
+std::optional<std::string> Config::channel_for_chat(int64_t chat_id,
+                                                    std::optional<int64_t> thread_id) const {
+    const ChannelRoute* whole_chat = nullptr;
+    for (const auto& r : channel_map) {
+        if (r.chat_id != chat_id) continue;
+        if (r.thread_id && thread_id && *r.thread_id == *thread_id) return r.channel;
+        if (!r.thread_id) whole_chat = &r;
+    }
+    if (whole_chat) return whole_chat->channel;
+    if (std::find(chat_ids.begin(), chat_ids.end(), chat_id) != chat_ids.end()) return channel;
+    return std::nullopt;
+}
+
+std::vector<ChannelRoute> Config::home_routes() const {
+    std::vector<ChannelRoute> out;
+    for (int64_t chat : chat_ids)
+        out.push_back({channel, chat, std::nullopt});
+    if (!out.empty()) return out;
+    for (const auto& r : channel_map) {
+        if (r.channel == channel) out.push_back(r);
+    }
+    if (out.empty() && !channel_map.empty()) out.push_back(channel_map.front());
+    return out;
 }
 
 bool Config::is_admin(int64_t user_id) const {
@@ -25,8 +60,12 @@ bool Config::is_admin(int64_t user_id) const {
 }
 
 const mesh::ChannelKey* Config::bridged_key() const {
+    return key_of(channel);
+}
+
+const mesh::ChannelKey* Config::key_of(std::string_view channel_name) const {
     for (const auto& key : channel_keys) {
-        if (key.name == channel) return &key;
+        if (key.name == channel_name) return &key;
     }
     return nullptr;
 }
@@ -263,6 +302,45 @@ std::string set_channel_keys(const std::string& v, Config& c) {
     return "";
 }
 
+// "LongFast=-1001234567890,Ops=-1009876543210:42" (":42" = a forum topic's thread id).
+std::string set_channel_map(const std::string& v, std::vector<ChannelRoute>& out) {
+    out.clear();
+    for (const auto& item : split_list(v)) {
+        size_t eq = item.find('=');
+        if (eq == std::string::npos) {
+            return "each entry must be Channel=chat_id or Channel=chat_id:topic_id (got " +
+                   in_quotes(item) + ")";
+        }
+        ChannelRoute route;
+        route.channel = std::string(trim(std::string_view(item).substr(0, eq)));
+        std::string_view target = trim(std::string_view(item).substr(eq + 1));
+        std::string_view chat = target.substr(0, target.find(':'));
+        if (std::string why = check_topic(route.channel, false); !why.empty()) {
+            return "channel name " + in_quotes(route.channel) + " " + why;
+        }
+        if (!parse_integer(chat, route.chat_id) || route.chat_id == 0 ||
+            route.chat_id > json::kMaxExactInt || route.chat_id < -json::kMaxExactInt) {
+            return "the chat of " + in_quotes(route.channel) + " must be an integer chat id (got " +
+                   in_quotes(target) + ")";
+        }
+        if (size_t colon = target.find(':'); colon != std::string_view::npos) {
+            int64_t thread = 0;
+            if (!parse_integer(target.substr(colon + 1), thread) || thread <= 0) {
+                return "the topic of " + in_quotes(route.channel) +
+                       " must be a positive message_thread_id (got " + in_quotes(target) + ")";
+            }
+            route.thread_id = thread;
+        }
+        for (const auto& other : out) {
+            if (other.chat_id == route.chat_id && other.thread_id == route.thread_id) {
+                return "chat " + std::string(target) + " is mapped twice";
+            }
+        }
+        out.push_back(std::move(route));
+    }
+    return "";
+}
+
 std::string set_bool(const std::string& v, bool& out) {
     std::string lower(v);
     std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -406,6 +484,24 @@ const std::map<std::string, Setter>& setters() {
          [](Config& c, const std::string& v) {
              return read_private_key_file(v, c.node_private_key);
          }},
+        {"channel_map",
+         [](Config& c, const std::string& v) { return set_channel_map(v, c.channel_map); }},
+        {"alert_new_nodes",
+         [](Config& c, const std::string& v) { return set_bool(v, c.alert_new_nodes); }},
+        {"alert_silent_hours",
+         [](Config& c, const std::string& v) {
+             long n = 0;
+             std::string why = int_in_range(v, 0, 720, n);
+             c.alert_silent_hours = static_cast<int>(n);
+             return why;
+         }},
+        {"alert_battery_percent",
+         [](Config& c, const std::string& v) {
+             long n = 0;
+             std::string why = int_in_range(v, 0, 100, n);
+             c.alert_battery_percent = static_cast<int>(n);
+             return why;
+         }},
         {"ack_timeout",
          [](Config& c, const std::string& v) {
              long n = 0;
@@ -458,8 +554,18 @@ std::string check_combination(Config& c) {
         return fail("channel_keys", "has no key for the bridged channel " + in_quotes(c.channel) +
                                         " (add " + c.channel + "=<base64 psk>)");
     }
-    if (c.telegram_enabled() && c.chat_ids.empty()) {
-        return fail("chat_ids", "is required when a bot token is set");
+    if (c.telegram_enabled() && c.chat_ids.empty() && c.channel_map.empty()) {
+        return fail("chat_ids", "is required when a bot token is set (or use channel_map)");
+    }
+    for (const auto& route : c.channel_map) {
+        bool has_key =
+            std::any_of(c.channel_keys.begin(), c.channel_keys.end(),
+                        [&](const mesh::ChannelKey& k) { return k.name == route.channel; });
+        if (!has_key) {
+            return fail("channel_map", "channel " + in_quotes(route.channel) +
+                                           " has no key in channel_keys (add " + route.channel +
+                                           "=<base64 psk>)");
+        }
     }
     if (c.downlink == DownlinkMode::kJson && !c.gateway_id) {
         return fail("gateway_id", "is required with downlink json (the gateway that transmits)");

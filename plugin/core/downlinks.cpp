@@ -43,20 +43,22 @@ std::string Downlinks::client_id() const {
     return config_.gateway_id ? mesh::format_node_id(*config_.gateway_id) : std::string();
 }
 
-mesh::Packet Downlinks::header(mesh::NodeNum to, bool want_ack) {
+mesh::Packet Downlinks::header(mesh::NodeNum to, bool want_ack, std::optional<uint32_t> hop_limit) {
     mesh::Packet h;
     h.from = node_;
     h.to = to;
     h.id = next_packet_id();
-    h.hop_limit = config_.hop_limit;
-    h.hop_start = config_.hop_limit;
+    h.hop_limit = hop_limit.value_or(config_.hop_limit);
+    h.hop_start = h.hop_limit;
     h.want_ack = want_ack;
     return h;
 }
 
-Downlink Downlinks::channel_packet(mesh::NodeNum to, const mesh::Data& data, bool want_ack) {
-    const mesh::ChannelKey& key = *config_.bridged_key();
-    mesh::Packet h = header(to, want_ack);
+Downlink Downlinks::channel_packet(mesh::NodeNum to, const mesh::Data& data, bool want_ack,
+                                   std::string_view channel, std::optional<uint32_t> hop_limit) {
+    const mesh::ChannelKey* found = channel.empty() ? nullptr : config_.key_of(channel);
+    const mesh::ChannelKey& key = found ? *found : *config_.bridged_key();
+    mesh::Packet h = header(to, want_ack, hop_limit);
     if (data.portnum == mesh::port::kRouting) h.priority = kPriorityAck;
     const std::string gateway = mesh::format_node_id(node_);
     Downlink out;
@@ -90,29 +92,31 @@ Downlink Downlinks::pki_packet(mesh::NodeNum to, const mesh::Data& data,
     return out;
 }
 
-Downlink Downlinks::json_text(mesh::NodeNum to, std::string_view text) {
+Downlink Downlinks::json_text(mesh::NodeNum to, std::string_view text, uint32_t hop_limit) {
     const mesh::NodeNum gateway = *config_.gateway_id;
     recent_json_texts_.push_back({gateway, std::string(text), clock_.now_ms()});
     if (recent_json_texts_.size() > kEchoMemory) recent_json_texts_.pop_front();
     Downlink out;
     out.message.topic = mesh::json_downlink_topic(config_.topic_roots.front());
     out.message.payload =
-        mesh::build_json_sendtext(gateway, to, json_channel_index_, text, config_.hop_limit);
+        mesh::build_json_sendtext(gateway, to, json_channel_index_, text, hop_limit);
     return out;
 }
 
-Downlink Downlinks::text(mesh::NodeNum to, std::string_view text, const Bytes& peer_public_key,
-                         std::optional<uint32_t> reply_id) {
-    if (config_.downlink == DownlinkMode::kJson) return json_text(to, text);
+Downlink Downlinks::text(const TextRequest& r) {
+    if (config_.downlink == DownlinkMode::kJson) {
+        return json_text(r.to, r.text, r.hop_limit.value_or(config_.hop_limit));
+    }
     mesh::Data data;
     data.portnum = mesh::port::kTextMessage;
-    data.payload = std::string(text);
+    data.payload = std::string(r.text);
     data.bitfield = mesh::kBitfieldOkToMqtt;
-    data.reply_id = reply_id;
-    if (to != mesh::kBroadcast && can_pki(peer_public_key)) {
-        return pki_packet(to, data, peer_public_key);
-    }
-    return channel_packet(to, data, to != mesh::kBroadcast);
+    data.reply_id = r.reply_id;
+    if (r.emoji) data.emoji = 1;
+    const bool direct = r.to != mesh::kBroadcast;
+    if (direct && can_pki(r.peer_public_key)) return pki_packet(r.to, data, r.peer_public_key);
+    // A DM that cannot be PKI goes with the bridged channel's key.
+    return channel_packet(r.to, data, direct, direct ? std::string_view() : r.channel, r.hop_limit);
 }
 
 Outgoing Downlinks::nodeinfo(mesh::NodeNum to, bool want_response) {

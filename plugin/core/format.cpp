@@ -16,6 +16,11 @@ namespace {
 constexpr size_t kMaxShownText = 3000;
 constexpr size_t kMaxShownName = 64;
 
+std::string cut_utf8(const std::string& s, size_t max_bytes) {
+    if (s.size() <= max_bytes) return s;
+    return s.substr(0, utf8::prefix_at_boundary(s, max_bytes)) + "…";
+}
+
 std::string format_snr(float snr) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(snr));
@@ -47,9 +52,10 @@ std::string format_link_quality(const Reception& r, const i18n::Catalog& cat) {
 std::string format_node_ref(const Node* node, mesh::NodeNum num) {
     std::string id = "<code>" + mesh::format_node_id(num) + "</code>";
     if (node == nullptr || (node->long_name.empty() && node->short_name.empty())) return id;
-    std::string out = "<b>" + escape_html(node->display_name()) + "</b>";
+    // LoRa caps names at 39 bytes; anything longer came from elsewhere and is cut.
+    std::string out = "<b>" + escape_html(cut_utf8(node->display_name(), kMaxShownName)) + "</b>";
     if (!node->short_name.empty() && !node->long_name.empty()) {
-        out += " (" + escape_html(node->short_name) + ")";
+        out += " (" + escape_html(cut_utf8(node->short_name, kMaxShownName)) + ")";
     }
     return out + " " + id;
 }
@@ -85,11 +91,6 @@ std::string format_mesh_text_unbounded(const MeshText& t, const Node* sender,
     return out;
 }
 
-std::string cut_utf8(const std::string& s, size_t max_bytes) {
-    if (s.size() <= max_bytes) return s;
-    return s.substr(0, utf8::prefix_at_boundary(s, max_bytes)) + "…";
-}
-
 }  // namespace
 
 std::string format_mesh_text(const MeshText& t, const Node* sender, const NodeRegistry& nodes,
@@ -112,6 +113,13 @@ std::string format_mesh_text(const MeshText& t, const Node* sender, const NodeRe
                                       cat);
 }
 
+std::string format_reaction(const MeshText& t, const Node* sender, const i18n::Catalog& cat) {
+    std::string emoji = escape_html(t.text);
+    emoji.resize(utf8::prefix_at_boundary(emoji, 64));
+    return i18n::fill(cat.reaction_from,
+                      {{"emoji", emoji}, {"node", format_node_ref(sender, t.from)}});
+}
+
 std::string format_age(int64_t seconds, const i18n::Catalog& cat) {
     if (seconds < 0) seconds = 0;
     if (seconds < 60) return i18n::fill(cat.seconds_ago, {{"n", std::to_string(seconds)}});
@@ -120,34 +128,21 @@ std::string format_age(int64_t seconds, const i18n::Catalog& cat) {
     return i18n::fill(cat.days_ago, {{"n", std::to_string(seconds / 86400)}});
 }
 
-std::vector<std::string> format_node_list(const NodeRegistry& nodes, int64_t now, size_t limit,
-                                          const i18n::Catalog& cat) {
-    std::vector<std::string> lines;
-    auto all = nodes.by_last_heard();
-    if (all.empty()) return {std::string(cat.nodes_empty)};
-    lines.push_back(i18n::fill(cat.nodes_header, {{"n", std::to_string(all.size())}}));
-    for (size_t i = 0; i < all.size() && i < limit; ++i) {
-        const Node* n = all[i];
-        std::string line = format_node_ref(n, n->num);
-        std::string detail;
-        if (n->last_heard > 0) append_part(detail, format_age(now - n->last_heard, cat));
-        if (const Reception* best = n->best_reception()) {
-            append_part(detail, format_link_quality(Reception{best->gateway, best->hops, best->snr,
-                                                              std::nullopt, best->time},
-                                                    cat));
-        }
-        if (n->battery_level) {
-            append_part(detail, *n->battery_level > 100
-                                    ? std::string("🔌")
-                                    : "🔋 " + std::to_string(*n->battery_level) + "%");
-        }
-        if (!detail.empty()) line += " · " + detail;
-        lines.push_back(std::move(line));
+std::string format_node_line(const Node& n, int64_t now, const i18n::Catalog& cat) {
+    std::string line = format_node_ref(&n, n.num);
+    std::string detail;
+    if (n.last_heard > 0) append_part(detail, format_age(now - n.last_heard, cat));
+    if (const Reception* best = n.best_reception()) {
+        append_part(detail, format_link_quality(Reception{best->gateway, best->hops, best->snr,
+                                                          std::nullopt, best->time},
+                                                cat));
     }
-    if (all.size() > limit) {
-        lines.push_back(i18n::fill(cat.nodes_more, {{"n", std::to_string(all.size() - limit)}}));
+    if (n.battery_level) {
+        append_part(detail, *n.battery_level > 100 ? std::string("🔌")
+                                                   : "🔋 " + std::to_string(*n.battery_level) + "%");
     }
-    return lines;
+    if (!detail.empty()) line += " · " + detail;
+    return line;
 }
 
 }  // namespace tgmesh::core

@@ -52,6 +52,8 @@ bool MeshIngest::admit(mesh::NodeNum from, uint32_t id, const Reception& recepti
         result.new_gateway = true;
     }
     // Every copy updates the per-gateway reception; only the first is handled further.
+    result.heard = from;
+    result.new_node = nodes_.find(from) == nullptr;
     nodes_.heard(from, reception);
     if (id != 0 && !dedup_.first_sighting(from, id, clock_.now_ms())) {
         drop(Drop::kDuplicate);
@@ -80,14 +82,15 @@ void MeshIngest::apply_payload(mesh::NodeNum from, const mesh::Data& data) {
 
 std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::NodeNum to, uint32_t id,
                                                   std::string_view channel, std::string text,
-                                                  const Reception& reception, bool pki) {
+                                                  const Reception& reception, bool pki,
+                                                  const mesh::Data* data) {
     const bool direct = (to == downlinks_.node());
     if (to != mesh::kBroadcast && !direct) {
         drop(Drop::kDmNotForUs);
         return std::nullopt;
     }
     // A DM to the bridge is for the chat whatever channel key it came with.
-    if (!direct && channel != config_.channel) {
+    if (!direct && !routed(channel)) {
         drop(Drop::kOtherChannel);
         return std::nullopt;
     }
@@ -107,10 +110,20 @@ std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::Node
     t.packet_id = id;
     t.direct = direct;
     t.pki = pki;
+    if (data != nullptr) {
+        t.reply_id = data->reply_id;
+        t.emoji = data->emoji.value_or(0) != 0 && data->reply_id.has_value();
+    }
     t.channel = std::string(channel);
     t.text = std::move(text);
     t.reception = reception;
     return t;
+}
+
+bool MeshIngest::routed(std::string_view channel) const {
+    if (config_.channel_map.empty()) return channel == config_.channel;
+    return std::any_of(config_.channel_map.begin(), config_.channel_map.end(),
+                       [&](const ChannelRoute& r) { return r.channel == channel; });
 }
 
 std::optional<mesh::Data> MeshIngest::open_pki(const mesh::Packet& p, IngestResult& result) {
@@ -171,7 +184,8 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
     apply_payload(p.from, *data);
     const bool to_us = p.to == downlinks_.node();
     if (data->portnum == mesh::port::kTextMessage) {
-        result.text = text_for_chat(p.from, p.to, p.id, channel, data->payload, reception, pki);
+        result.text =
+            text_for_chat(p.from, p.to, p.id, channel, data->payload, reception, pki, &*data);
     } else if (data->portnum == mesh::port::kRouting && to_us) {
         auto error = mesh::decode_routing_error(data->payload);
         if (error && data->request_id)

@@ -24,6 +24,10 @@ const Reception* Node::best_reception() const {
     return best;
 }
 
+int Node::days_heard_count() const {
+    return __builtin_popcount(days_heard);
+}
+
 std::string Node::display_name() const {
     if (!long_name.empty()) return long_name;
     if (!short_name.empty()) return short_name;
@@ -55,6 +59,14 @@ void NodeRegistry::shrink_to(size_t target) {
 Node& NodeRegistry::heard(mesh::NodeNum num, const Reception& reception) {
     Node& n = node(num);
     n.last_heard = std::max(n.last_heard, reception.time);
+    n.silent_alerted = false;
+    const int64_t day = reception.time / 86400;
+    if (day > n.days_until) {
+        const int64_t shift = day - n.days_until;
+        n.days_heard = shift >= 7 ? 0 : static_cast<uint8_t>((n.days_heard << shift) & 0x7f);
+        n.days_until = day;
+    }
+    if (day > n.days_until - 7) n.days_heard |= static_cast<uint8_t>(1u << (n.days_until - day));
     if (reception.gateway.empty()) return n;
     auto& list = n.receptions;
     list.erase(std::remove_if(list.begin(), list.end(),
@@ -98,6 +110,11 @@ void NodeRegistry::apply_map_report(mesh::NodeNum num, const mesh::MapReportInfo
 }
 
 const Node* NodeRegistry::find(mesh::NodeNum num) const {
+    auto it = nodes_.find(num);
+    return it == nodes_.end() ? nullptr : &it->second;
+}
+
+Node* NodeRegistry::find(mesh::NodeNum num) {
     auto it = nodes_.find(num);
     return it == nodes_.end() ? nullptr : &it->second;
 }
@@ -235,6 +252,12 @@ json::Ptr NodeRegistry::to_json() const {
         }
         if (n->battery_level) json::add_int(o, "battery_level", *n->battery_level);
         if (n->voltage) json::add_number(o, "voltage", *n->voltage);
+        if (n->days_heard != 0) {
+            json::add_int(o, "days_heard", n->days_heard);
+            json::add_int(o, "days_until", n->days_until);
+        }
+        if (n->silent_alerted) json::add_bool(o, "silent_alerted", true);
+        if (n->battery_alerted) json::add_bool(o, "battery_alerted", true);
         json::append(array.get(), std::move(obj));
     }
     return array;
@@ -267,7 +290,7 @@ void NodeRegistry::load_json(const cJSON* array) {
                 rec.gateway = json::get_string(r, "gateway").value_or("");
                 if (rec.gateway.empty()) continue;
                 if (auto v = json::get_int(r, "hops", 0, 7)) rec.hops = static_cast<int>(*v);
-                if (auto v = json::get_number(r, "snr")) rec.snr = static_cast<float>(*v);
+                rec.snr = json::get_float(r, "snr");
                 if (auto v = json::get_int(r, "rssi", INT32_MIN, INT32_MAX))
                     rec.rssi = static_cast<int32_t>(*v);
                 rec.time = json::get_int(r, "time").value_or(0);
@@ -292,7 +315,11 @@ void NodeRegistry::load_json(const cJSON* array) {
         }
         if (auto v = json::get_int(item, "battery_level", 0, 255))
             n.battery_level = static_cast<uint32_t>(*v);
-        if (auto v = json::get_number(item, "voltage")) n.voltage = static_cast<float>(*v);
+        n.voltage = json::get_float(item, "voltage");
+        n.days_heard = static_cast<uint8_t>(json::get_int(item, "days_heard", 0, 0x7f).value_or(0));
+        n.days_until = json::get_int(item, "days_until", 0, INT32_MAX).value_or(0);
+        n.silent_alerted = json::get_bool(item, "silent_alerted").value_or(false);
+        n.battery_alerted = json::get_bool(item, "battery_alerted").value_or(false);
         nodes_[n.num] = std::move(n);
     }
     shrink_to(capacity_);

@@ -31,6 +31,15 @@ json::Ptr chat_queue_json(const std::vector<telegram::OutboundMessage>& queue) {
         if (m.options.message_thread_id)
             json::add_int(o.get(), "thread_id", *m.options.message_thread_id);
         if (m.edit_message_id) json::add_int(o.get(), "edit_message_id", *m.edit_message_id);
+        if (!m.reply_markup.empty()) json::add_string(o.get(), "reply_markup", m.reply_markup);
+        if (!m.reaction.empty()) json::add_string(o.get(), "reaction", m.reaction);
+        if (m.location) {
+            json::add_number(o.get(), "latitude", m.location->latitude);
+            json::add_number(o.get(), "longitude", m.location->longitude);
+            if (m.location->horizontal_accuracy) {
+                json::add_number(o.get(), "accuracy", *m.location->horizontal_accuracy);
+            }
+        }
         json::append(array.get(), std::move(o));
     }
     return array;
@@ -41,7 +50,7 @@ json::Ptr message_links_json(const std::vector<MessageLink>& links) {
         auto o = json::make_object();
         json::add_int(o.get(), "chat_id", link.chat_id);
         json::add_int(o.get(), "message_id", link.message_id);
-        json::add_string(o.get(), "from", mesh::format_node_id(link.ref.from));
+        json::add_string(o.get(), "node", mesh::format_node_id(link.ref.node));
         json::add_int(o.get(), "packet_id", link.ref.packet_id);
         if (link.ref.direct) json::add_bool(o.get(), "direct", true);
         json::append(array.get(), std::move(o));
@@ -56,7 +65,7 @@ std::vector<MessageLink> message_links_of(const cJSON* array) {
     cJSON_ArrayForEach(item, array) {
         auto chat = json::get_int(item, "chat_id");
         auto message = json::get_int(item, "message_id");
-        auto from_id = json::get_string(item, "from");
+        auto from_id = json::get_string(item, "node");
         auto from = from_id ? mesh::parse_node_id(*from_id) : std::nullopt;
         auto packet = json::get_int(item, "packet_id", 0, UINT32_MAX);
         if (!chat || !message || !from || !packet) continue;
@@ -128,6 +137,12 @@ bool parse_state(const std::string& text, PersistentState& state, NodeRegistry& 
             m.options.reply_to_message_id = json::get_int(item, "reply_to");
             m.options.message_thread_id = json::get_int(item, "thread_id");
             m.edit_message_id = json::get_int(item, "edit_message_id");
+            m.reply_markup = json::get_string(item, "reply_markup").value_or("");
+            m.reaction = json::get_string(item, "reaction").value_or("");
+            auto lat = json::get_number(item, "latitude");
+            auto lon = json::get_number(item, "longitude");
+            if (lat && lon)
+                m.location = telegram::GeoPoint{*lat, *lon, json::get_number(item, "accuracy")};
             s.chat_queue.push_back(std::move(m));
         }
     }

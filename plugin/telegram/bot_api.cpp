@@ -60,11 +60,33 @@ std::string get_updates_body(int64_t offset, int timeout_s) {
     json::add_int(body.get(), "limit", 100);
     auto allowed = json::make_array();
     json::append(allowed.get(), json::Ptr(cJSON_CreateString("message")));
+    json::append(allowed.get(), json::Ptr(cJSON_CreateString("callback_query")));
     json::add_item(body.get(), "allowed_updates", std::move(allowed));
     return json::print(body.get());
 }
 
-std::string edit_message_body(int64_t chat_id, int64_t message_id, std::string_view html) {
+namespace {
+void add_markup(cJSON* body, std::string_view reply_markup) {
+    if (reply_markup.empty()) return;
+    if (auto markup = json::parse(reply_markup))
+        json::add_item(body, "reply_markup", std::move(markup));
+}
+
+void add_options(cJSON* body, const SendOptions& options) {
+    if (options.message_thread_id) {
+        json::add_int(body, "message_thread_id", *options.message_thread_id);
+    }
+    if (options.reply_to_message_id) {
+        auto reply = json::make_object();
+        json::add_int(reply.get(), "message_id", *options.reply_to_message_id);
+        json::add_bool(reply.get(), "allow_sending_without_reply", true);
+        json::add_item(body, "reply_parameters", std::move(reply));
+    }
+}
+}  // namespace
+
+std::string edit_message_body(int64_t chat_id, int64_t message_id, std::string_view html,
+                              std::string_view reply_markup) {
     auto body = json::make_object();
     json::add_int(body.get(), "chat_id", chat_id);
     json::add_int(body.get(), "message_id", message_id);
@@ -73,10 +95,12 @@ std::string edit_message_body(int64_t chat_id, int64_t message_id, std::string_v
     auto preview = json::make_object();
     json::add_bool(preview.get(), "is_disabled", true);
     json::add_item(body.get(), "link_preview_options", std::move(preview));
+    add_markup(body.get(), reply_markup);
     return json::print(body.get());
 }
 
-std::string send_message_body(int64_t chat_id, std::string_view html, const SendOptions& options) {
+std::string send_message_body(int64_t chat_id, std::string_view html, const SendOptions& options,
+                              std::string_view reply_markup) {
     auto body = json::make_object();
     json::add_int(body.get(), "chat_id", chat_id);
     json::add_string(body.get(), "text", html);
@@ -84,15 +108,57 @@ std::string send_message_body(int64_t chat_id, std::string_view html, const Send
     auto preview = json::make_object();
     json::add_bool(preview.get(), "is_disabled", true);
     json::add_item(body.get(), "link_preview_options", std::move(preview));
-    if (options.message_thread_id) {
-        json::add_int(body.get(), "message_thread_id", *options.message_thread_id);
+    add_options(body.get(), options);
+    add_markup(body.get(), reply_markup);
+    return json::print(body.get());
+}
+
+std::string send_location_body(int64_t chat_id, const GeoPoint& point, const SendOptions& options) {
+    auto body = json::make_object();
+    json::add_int(body.get(), "chat_id", chat_id);
+    json::add_number(body.get(), "latitude", point.latitude);
+    json::add_number(body.get(), "longitude", point.longitude);
+    if (point.horizontal_accuracy) {
+        json::add_number(body.get(), "horizontal_accuracy", *point.horizontal_accuracy);
     }
-    if (options.reply_to_message_id) {
-        auto reply = json::make_object();
-        json::add_int(reply.get(), "message_id", *options.reply_to_message_id);
-        json::add_bool(reply.get(), "allow_sending_without_reply", true);
-        json::add_item(body.get(), "reply_parameters", std::move(reply));
+    add_options(body.get(), options);
+    return json::print(body.get());
+}
+
+std::string set_reaction_body(int64_t chat_id, int64_t message_id, std::string_view emoji) {
+    auto body = json::make_object();
+    json::add_int(body.get(), "chat_id", chat_id);
+    json::add_int(body.get(), "message_id", message_id);
+    auto reaction = json::make_array();
+    auto item = json::make_object();
+    json::add_string(item.get(), "type", "emoji");
+    json::add_string(item.get(), "emoji", emoji);
+    json::append(reaction.get(), std::move(item));
+    json::add_item(body.get(), "reaction", std::move(reaction));
+    return json::print(body.get());
+}
+
+std::string answer_callback_body(std::string_view callback_id, std::string_view text) {
+    auto body = json::make_object();
+    json::add_string(body.get(), "callback_query_id", callback_id);
+    if (!text.empty()) json::add_string(body.get(), "text", text);
+    return json::print(body.get());
+}
+
+std::string set_my_commands_body(const std::vector<BotCommand>& commands,
+                                 std::string_view scope_type) {
+    auto body = json::make_object();
+    auto list = json::make_array();
+    for (const auto& c : commands) {
+        auto item = json::make_object();
+        json::add_string(item.get(), "command", c.command);
+        json::add_string(item.get(), "description", c.description);
+        json::append(list.get(), std::move(item));
     }
+    json::add_item(body.get(), "commands", std::move(list));
+    auto scope = json::make_object();
+    json::add_string(scope.get(), "type", scope_type);
+    json::add_item(body.get(), "scope", std::move(scope));
     return json::print(body.get());
 }
 

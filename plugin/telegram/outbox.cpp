@@ -10,6 +10,34 @@ bool is_group(int64_t chat_id) {
 }
 }  // namespace
 
+const char* OutboundMessage::method() const {
+    if (location) return "sendLocation";
+    if (!reaction.empty()) return "setMessageReaction";
+    if (edit_message_id) return "editMessageText";
+    return "sendMessage";
+}
+
+std::string OutboundMessage::body() const {
+    if (location) return send_location_body(chat_id, *location, options);
+    if (!reaction.empty()) return set_reaction_body(chat_id, edit_message_id.value_or(0), reaction);
+    if (edit_message_id) return edit_message_body(chat_id, *edit_message_id, html, reply_markup);
+    return send_message_body(chat_id, html, options, reply_markup);
+}
+
+void Outbox::post_now(std::string_view method, std::string body) {
+    if (!endpoint_.enabled()) return;
+    const std::string name(method);
+    http_.post({endpoint_.url(method), std::move(body), 30 * kSecond},
+               [this, name](const core::HttpResponse& response) {
+                   ApiResult r = parse_response(response.status, response.body);
+                   if (r.outcome == Outcome::kOk) return;
+                   ++stats_.telegram_errors;
+                   log_.log(core::LogLevel::kWarning,
+                            "Telegram " + name + " failed: " +
+                                (response.status == 0 ? response.error : r.description));
+               });
+}
+
 bool Outbox::enqueue(OutboundMessage message) {
     if (size() >= kCapacity) {
         stats_.drop(core::Drop::kTelegramQueueFull);
@@ -80,11 +108,7 @@ void Outbox::send_head(int64_t chat_id, Lane& lane) {
     lane.in_flight = true;
     const OutboundMessage& m = lane.queue.front();
     uint64_t gen = generation_;
-    const bool edit = m.edit_message_id.has_value();
-    http_.post({endpoint_.url(edit ? "editMessageText" : "sendMessage"),
-                edit ? edit_message_body(m.chat_id, *m.edit_message_id, m.html)
-                     : send_message_body(m.chat_id, m.html, m.options),
-                30 * kSecond},
+    http_.post({endpoint_.url(m.method()), m.body(), 30 * kSecond},
                [this, chat_id, gen](const core::HttpResponse& r) {
                    if (gen == generation_) on_response(chat_id, r);
                });

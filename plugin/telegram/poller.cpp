@@ -75,6 +75,7 @@ void Poller::on_me(const core::HttpResponse& response) {
     phase_ = Phase::kIdle;
     after_wait_ = Phase::kIdle;
     next_at_ = clock_.now_ms();
+    if (on_connected_) on_connected_();
 }
 
 void Poller::on_updates(const core::HttpResponse& response) {

@@ -5,12 +5,23 @@
 
 namespace tgmesh::telegram {
 
-std::string IncomingMessage::display_name() const {
-    std::string name = first_name;
-    if (!last_name.empty()) name += (name.empty() ? "" : " ") + last_name;
+namespace {
+std::string display_name_of(const std::string& first, const std::string& last,
+                            const std::string& username, int64_t user_id) {
+    std::string name = first;
+    if (!last.empty()) name += (name.empty() ? "" : " ") + last;
     if (name.empty() && !username.empty()) name = "@" + username;
     if (name.empty()) name = std::to_string(user_id);
     return name;
+}
+}  // namespace
+
+std::string IncomingMessage::display_name() const {
+    return display_name_of(first_name, last_name, username, user_id);
+}
+
+std::string CallbackQuery::display_name() const {
+    return display_name_of(first_name, last_name, username, user_id);
 }
 
 namespace {
@@ -42,6 +53,27 @@ std::optional<IncomingMessage> parse_message(const cJSON* msg) {
     return m;
 }
 
+std::optional<CallbackQuery> parse_callback(const cJSON* cb) {
+    auto id = json::get_string(cb, "id");
+    const cJSON* from = json::member(cb, "from");
+    auto user = json::get_int(from, "id");
+    if (!id || !user) return std::nullopt;
+    CallbackQuery q;
+    q.id = *id;
+    q.user_id = *user;
+    q.first_name = json::get_string(from, "first_name").value_or("");
+    q.last_name = json::get_string(from, "last_name").value_or("");
+    q.username = json::get_string(from, "username").value_or("");
+    q.data = json::get_string(cb, "data").value_or("");
+    const cJSON* msg = json::member(cb, "message");
+    q.chat_id = json::get_int(json::member(msg, "chat"), "id").value_or(0);
+    q.message_id = json::get_int(msg, "message_id").value_or(0);
+    if (json::get_bool(msg, "is_topic_message").value_or(false)) {
+        q.thread_id = json::get_int(msg, "message_thread_id");
+    }
+    return q;
+}
+
 }  // namespace
 
 std::vector<Update> parse_updates(const cJSON* result) {
@@ -54,6 +86,7 @@ std::vector<Update> parse_updates(const cJSON* result) {
         Update u;
         u.update_id = *id;
         if (const cJSON* msg = json::member(item, "message")) u.message = parse_message(msg);
+        if (const cJSON* cb = json::member(item, "callback_query")) u.callback = parse_callback(cb);
         updates.push_back(std::move(u));
     }
     return updates;

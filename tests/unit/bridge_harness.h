@@ -83,6 +83,65 @@ struct Harness {
         }
         return sent;
     }
+    // A Bot API call the bridge made (other than polling), answered with success.
+    struct ApiCall {
+        std::string method;
+        std::shared_ptr<cJSON> body;
+        std::string text() const { return json::get_string(body.get(), "text").value_or(""); }
+        const cJSON* markup() const { return json::member(body.get(), "reply_markup"); }
+        // The inline keyboard's buttons, row by row flattened: (label, callback_data).
+        std::vector<std::pair<std::string, std::string>> buttons() const {
+            std::vector<std::pair<std::string, std::string>> out;
+            const cJSON* rows = json::member(markup(), "inline_keyboard");
+            const cJSON* row = nullptr;
+            cJSON_ArrayForEach(row, rows) {
+                const cJSON* button = nullptr;
+                cJSON_ArrayForEach(button, row) {
+                    out.emplace_back(json::get_string(button, "text").value_or(""),
+                                     json::get_string(button, "callback_data").value_or(""));
+                }
+            }
+            return out;
+        }
+    };
+    // Answers every pending call but getUpdates/getMe (advancing the clock past the pacing) and
+    // returns them in order. Sent messages get ids 500, 501, ...
+    std::vector<ApiCall> flush_api(int rounds = 10, Millis step = 2000) {
+        std::vector<ApiCall> calls;
+        auto take_one = [&]() -> bool {
+            for (auto it = http.pending.begin(); it != http.pending.end(); ++it) {
+                const std::string method = it->method();
+                if (method == "getUpdates" || method == "getMe") continue;
+                auto p = std::move(*it);
+                http.pending.erase(it);
+                auto body = json::parse(p.request.json_body);
+                calls.push_back({method, std::shared_ptr<cJSON>(body.release(), cJSON_Delete)});
+                const std::string result = method.starts_with("send")
+                                               ? R"({"message_id":)" +
+                                                     std::to_string(next_message_id++) +
+                                                     R"(,"chat":{"id":-1001}})"
+                                               : "true";
+                test::FakeHttp::reply(p, 200, R"({"ok":true,"result":)" + result + "}");
+                return true;
+            }
+            return false;
+        };
+        for (int round = 0; round < rounds; ++round) {
+            bridge->run_due();
+            bool any = false;
+            while (take_one())
+                any = true;
+            if (!any) {
+                clock.advance(step);
+                bridge->run_due();
+                if (!take_one()) break;
+                while (take_one()) {
+                }
+            }
+        }
+        return calls;
+    }
+    int64_t next_message_id = 500;
     std::vector<Outgoing> take_published() {
         auto out = std::move(publisher.published);
         publisher.published.clear();
@@ -113,6 +172,29 @@ inline std::string update(int64_t id, int64_t chat, int64_t user, const std::str
         json::add_item(m.get(), "reply_to_message", std::move(r));
     }
     json::add_item(u.get(), "message", std::move(m));
+    return json::print(u.get());
+}
+
+inline std::string callback_update(int64_t id, int64_t chat, int64_t user, int64_t message_id,
+                                   const std::string& data) {
+    auto u = json::make_object();
+    json::add_int(u.get(), "update_id", id);
+    auto q = json::make_object();
+    json::add_string(q.get(), "id", "cb" + std::to_string(id));
+    auto f = json::make_object();
+    json::add_int(f.get(), "id", user);
+    json::add_bool(f.get(), "is_bot", false);
+    json::add_string(f.get(), "first_name", user == kAdmin ? "Alice" : "Bob");
+    json::add_item(q.get(), "from", std::move(f));
+    auto m = json::make_object();
+    json::add_int(m.get(), "message_id", message_id);
+    auto c = json::make_object();
+    json::add_int(c.get(), "id", chat);
+    json::add_string(c.get(), "type", "group");
+    json::add_item(m.get(), "chat", std::move(c));
+    json::add_item(q.get(), "message", std::move(m));
+    json::add_string(q.get(), "data", data);
+    json::add_item(u.get(), "callback_query", std::move(q));
     return json::print(u.get());
 }
 
@@ -151,12 +233,86 @@ inline Bytes nodeinfo_envelope(mesh::NodeNum from, uint32_t id, const std::strin
                                header, data, "!11111111");
 }
 
-// Opens a published envelope with the default key.
-inline mesh::Data open_downlink(const Outgoing& out, mesh::Packet* packet = nullptr) {
+// Any packet on LongFast (default key) as a gateway uplinks it.
+struct UplinkSpec {
+    mesh::NodeNum from = kAlice;
+    mesh::NodeNum to = mesh::kBroadcast;
+    uint32_t id = 1;
+    uint32_t portnum = mesh::port::kTextMessage;
+    Bytes payload;
+    uint32_t hop_start = 3;
+    uint32_t hop_limit = 3;  // hop_start - hop_limit hops away
+    float snr = 5.0f;
+    std::optional<uint32_t> reply_id;
+    std::optional<uint32_t> emoji;
+    std::string channel = "LongFast";
+    std::string gateway = "!11111111";
+};
+
+inline Bytes seal(const UplinkSpec& s) {
+    mesh::Packet header;
+    header.from = s.from;
+    header.to = s.to;
+    header.id = s.id;
+    header.hop_start = s.hop_start;
+    header.hop_limit = s.hop_limit;
+    header.rx_snr = s.snr;
+    mesh::Data data;
+    data.portnum = s.portnum;
+    data.payload = s.payload;
+    data.reply_id = s.reply_id;
+    data.emoji = s.emoji;
+    return mesh::seal_envelope(mesh::make_channel_key(s.channel, mesh::default_channel_key()),
+                               header, data, s.gateway);
+}
+
+// Minimal protobuf writers for the payloads the bridge only decodes.
+inline void put_varint(Bytes& out, uint64_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+}
+inline void put_fixed32(Bytes& out, uint32_t v) {
+    for (int i = 0; i < 4; ++i)
+        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+// Position: latitude_i (1, sfixed32), longitude_i (2), altitude (3), precision_bits (23).
+inline Bytes position_payload(int32_t lat_i, int32_t lon_i, uint32_t precision_bits) {
+    Bytes out;
+    out.push_back(0x0d);
+    put_fixed32(out, static_cast<uint32_t>(lat_i));
+    out.push_back(0x15);
+    put_fixed32(out, static_cast<uint32_t>(lon_i));
+    out.push_back(0x18);
+    put_varint(out, 120);
+    put_varint(out, (23u << 3) | 0u);
+    put_varint(out, precision_bits);
+    return out;
+}
+// Telemetry { device_metrics (2) { battery_level (1), voltage (2, float) } }.
+inline Bytes battery_payload(uint32_t level, float volts) {
+    Bytes metrics;
+    metrics.push_back(0x08);
+    put_varint(metrics, level);
+    metrics.push_back(0x15);
+    uint32_t bits = 0;
+    std::memcpy(&bits, &volts, sizeof bits);
+    put_fixed32(metrics, bits);
+    Bytes out;
+    out.push_back(0x12);
+    put_varint(out, metrics.size());
+    return out + metrics;
+}
+
+// Opens a published envelope with the default key of `channel`.
+inline mesh::Data open_downlink(const Outgoing& out, mesh::Packet* packet = nullptr,
+                                const std::string& channel = "LongFast") {
     auto env = mesh::decode_envelope(out.payload);
     if (!env) fail_msg("published payload is not an envelope");
     if (packet) *packet = env->packet;
-    mesh::Keyring keys({mesh::make_channel_key("LongFast", mesh::default_channel_key())});
+    mesh::Keyring keys({mesh::make_channel_key(channel, mesh::default_channel_key())});
     auto opened = keys.open(env->packet);
     if (!opened) fail_msg("downlink does not decrypt");
     return opened->data;

@@ -386,6 +386,73 @@ void sixteen_byte_psk_is_kept_as_given(void**) {
     assert_true(c.bridged_key()->key == test::hex("000102030405060708090a0b0c0d0e0f"));
 }
 
+// ---- channel_map and alerts ---------------------------------------------------------------
+
+const char* kOpsKey = "Ops=AQ==";
+
+void channel_map_routes_channels_to_chats_and_topics(void**) {
+    Config c = load_ok({{"bot_token", kToken},
+                        {"channel_keys", std::string("LongFast=AQ==,") + kOpsKey},
+                        {"channel_map", "LongFast=-1001234567890, Ops=-1009876543210:42"}});
+    auto routes = c.routes();
+    assert_int_equal(routes.size(), 2);
+    assert_string_equal(routes[1].channel.c_str(), "Ops");
+    assert_int_equal(routes[1].chat_id, -1009876543210);
+    assert_int_equal(*routes[1].thread_id, 42);
+    assert_false(routes[0].thread_id.has_value());
+    // What is written in a chat (topic) goes to its channel; other topics of a mapped forum
+    // chat are not bridged.
+    assert_string_equal(c.channel_for_chat(-1001234567890, std::nullopt)->c_str(), "LongFast");
+    assert_string_equal(c.channel_for_chat(-1009876543210, 42)->c_str(), "Ops");
+    assert_false(c.channel_for_chat(-1009876543210, 7).has_value());
+    assert_false(c.channel_for_chat(-1009876543210, std::nullopt).has_value());
+    assert_true(c.is_bridged_chat(-1009876543210));
+    assert_false(c.is_bridged_chat(-1));
+    // chat_ids is optional with a map; DMs and alerts go to the chat of `channel`.
+    assert_int_equal(c.home_routes().size(), 1);
+    assert_int_equal(c.home_routes()[0].chat_id, -1001234567890);
+}
+
+void channel_map_without_a_key_or_malformed_is_refused(void**) {
+    std::string e = load_error({{"channel_map", "LongFast=-100,Ops=-200"}}, "channel_map");
+    assert_true(contains(e, "Ops") && contains(e, "channel_keys"));
+    load_error({{"channel_map", "LongFast"}}, "channel_map");
+    load_error({{"channel_map", "LongFast=abc"}}, "channel_map");
+    load_error({{"channel_map", "LongFast=-100:0"}}, "channel_map");
+    load_error({{"channel_map", "LongFast=-100:x"}}, "channel_map");
+    load_error({{"channel_map", "Long/Fast=-100"}}, "channel_map");
+    load_error({{"channel_keys", kOpsKey}, {"channel_map", "LongFast=-100,Ops=-100"}},
+               "channel_map");
+}
+
+void without_channel_map_every_chat_gets_the_channel(void**) {
+    Config c = load_ok({{"bot_token", kToken}, {"chat_ids", "-1,-2"}});
+    auto routes = c.routes();
+    assert_int_equal(routes.size(), 2);
+    assert_string_equal(routes[1].channel.c_str(), "LongFast");
+    assert_string_equal(c.channel_for_chat(-2, 5)->c_str(), "LongFast");
+    // A token with neither chat_ids nor channel_map has nowhere to post.
+    load_error({{"bot_token", kToken}}, "chat_ids");
+}
+
+void alerts_are_off_by_default_and_checked(void**) {
+    Config c = load_ok({});
+    assert_false(c.alert_new_nodes);
+    assert_int_equal(c.alert_silent_hours, 0);
+    assert_int_equal(c.alert_battery_percent, 0);
+    c = load_ok({{"alert_new_nodes", "yes"},
+                 {"alert_silent_hours", "24"},
+                 {"alert_battery_percent", "20"}});
+    assert_true(c.alert_new_nodes);
+    assert_int_equal(c.alert_silent_hours, 24);
+    assert_int_equal(c.alert_battery_percent, 20);
+    load_error({{"alert_new_nodes", "maybe"}}, "alert_new_nodes");
+    load_error({{"alert_silent_hours", "-1"}}, "alert_silent_hours");
+    load_error({{"alert_silent_hours", "721"}}, "alert_silent_hours");
+    load_error({{"alert_battery_percent", "101"}}, "alert_battery_percent");
+    load_error({{"alert_battery_percent", "ten"}}, "alert_battery_percent");
+}
+
 // ---- config_file ------------------------------------------------------------------------
 
 void config_file_values_override_plugin_options(void**) {
@@ -573,6 +640,10 @@ int main() {
         cmocka_unit_test(unreadable_config_file_is_refused),
         cmocka_unit_test(config_file_error_does_not_echo_a_token_line),
         cmocka_unit_test(config_file_inside_config_file_is_ignored_with_a_warning),
+        cmocka_unit_test(channel_map_routes_channels_to_chats_and_topics),
+        cmocka_unit_test(channel_map_without_a_key_or_malformed_is_refused),
+        cmocka_unit_test(without_channel_map_every_chat_gets_the_channel),
+        cmocka_unit_test(alerts_are_off_by_default_and_checked),
         cmocka_unit_test(parse_config_file_reads_keys_values_and_comments),
         cmocka_unit_test(parse_config_file_line_without_value_names_line_number),
         cmocka_unit_test(parse_config_file_unterminated_quote_is_an_error),

@@ -116,12 +116,14 @@ void message_map_finds_and_forgets_the_oldest(void**) {
     assert_true(map.find(-1, 10)->direct);
     map.remember(-2, 11, {0x1234, 103, false});
     assert_null(map.find(-1, 10));
-    assert_int_equal(map.find(-2, 11)->from, 0x1234);
+    assert_int_equal(map.find(-2, 11)->node, 0x1234);
     MessageMap copy(3);
     copy.restore(map.links());
     assert_int_equal(copy.size(), 3);
     assert_int_equal(copy.find(-1, 11)->packet_id, 101);
     assert_null(copy.find(-1, 10));
+    assert_int_equal(*copy.message_for(-2, 103), 11);
+    assert_false(copy.message_for(-1, 100).has_value());  // forgotten with its entry
 }
 
 }  // namespace

@@ -76,8 +76,11 @@ void the_largest_52_bit_ids_survive_a_save_exactly(void**) {
     PersistentState state;
     NodeRegistry nodes;
     state.telegram_offset = json::kMaxExactInt;
-    state.chat_queue.push_back(
-        {-json::kMaxExactInt, "x", {json::kMaxExactInt, 7}, 0, std::nullopt});
+    telegram::OutboundMessage queued;
+    queued.chat_id = -json::kMaxExactInt;
+    queued.html = "x";
+    queued.options = {json::kMaxExactInt, 7};
+    state.chat_queue.push_back(queued);
     const std::string text = serialize_state(state, nodes);
     assert_null(std::strstr(text.c_str(), "e+"));
     PersistentState again;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tgmesh/core/alerts.h"
 #include "tgmesh/core/chat_commands.h"
 #include "tgmesh/core/config.h"
 #include "tgmesh/core/dedup.h"
@@ -91,6 +92,10 @@ class Bridge {
     void answer_nodeinfo(mesh::NodeNum node);
     bool first_in_a_while(std::map<mesh::NodeNum, Millis>& last, mesh::NodeNum node);
     void handle_mesh_result(const IngestResult& result);
+    void on_callback(const telegram::CallbackQuery& q);
+    void post_alerts(const std::vector<std::string>& alerts);
+    // setMyCommands: the menu for everyone and, for chat admins, with the admin commands.
+    void publish_command_menu();
 
     Services s_;
     Config config_;
@@ -109,6 +114,7 @@ class Bridge {
     MeshIngest ingest_;
     MessageMap messages_;
     DeliveryReceipts receipts_;
+    Alerts alerts_;
     ChatCommands commands_;
 
     bool dirty_ = false;
@@ -117,6 +123,7 @@ class Bridge {
     Millis next_announce_at_ = kNever;
     Millis last_announce_at_ = -kMinAnnounceGap;
     std::set<int64_t> ignored_chats_;
+    Millis started_at_ = 0;
     bool key_generated_ = false;  // kept in the state file (not when from node_private_key_file)
     std::map<uint64_t, std::function<void(int64_t, int64_t)>> sent_actions_;
     uint64_t next_tag_ = 1;

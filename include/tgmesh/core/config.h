@@ -16,6 +16,13 @@ namespace tgmesh::core {
 enum class DownlinkMode { kProtobuf, kJson };
 enum class Language { kEn, kRu };
 
+// A mesh channel bridged with a chat, or with one topic (message_thread_id) of a forum chat.
+struct ChannelRoute {
+    std::string channel;
+    int64_t chat_id = 0;
+    std::optional<int64_t> thread_id;
+};
+
 struct Config {
     std::string bot_token;  // from bot_token_file or bot_token; empty = Telegram side off
     std::string api_url = "https://api.telegram.org";
@@ -43,11 +50,25 @@ struct Config {
     // and kept in the state file. A secret: never logged.
     std::optional<Bytes> node_private_key;
     int ack_timeout_s = 60;  // how long a DM from the chat waits for the destination's ACK
+    std::vector<ChannelRoute> channel_map;  // empty: `channel` with every chat in chat_ids
+    bool alert_new_nodes = false;
+    int alert_silent_hours = 0;     // 0 = off
+    int alert_battery_percent = 0;  // 0 = off
 
     bool telegram_enabled() const { return !bot_token.empty(); }
+    // A chat in chat_ids or in channel_map: its members may use the bridge.
     bool is_bridged_chat(int64_t chat_id) const;
+    // Where texts of the mesh go: channel_map, or `channel` to every chat in chat_ids.
+    std::vector<ChannelRoute> routes() const;
+    // The channel what is written in this chat (topic) goes to; nullopt: a forum topic that is
+    // not bridged.
+    std::optional<std::string> channel_for_chat(int64_t chat_id,
+                                                std::optional<int64_t> thread_id) const;
+    // Where DMs to the bridge and alerts go: chat_ids, else the chats of `channel`'s routes.
+    std::vector<ChannelRoute> home_routes() const;
     bool is_admin(int64_t user_id) const;
     const mesh::ChannelKey* bridged_key() const;
+    const mesh::ChannelKey* key_of(std::string_view channel_name) const;
 };
 
 using Options = std::vector<std::pair<std::string, std::string>>;

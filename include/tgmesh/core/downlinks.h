@@ -18,6 +18,17 @@
 
 namespace tgmesh::core {
 
+// One mesh text part to send.
+struct TextRequest {
+    mesh::NodeNum to = mesh::kBroadcast;
+    std::string_view text;
+    std::string_view channel;  // for broadcasts; empty: the bridged `channel`
+    Bytes peer_public_key;     // a DM is PKI when it allows
+    std::optional<uint32_t> reply_id;
+    bool emoji = false;                 // the text is a reaction to reply_id
+    std::optional<uint32_t> hop_limit;  // instead of the option (1 for /send_nearby)
+};
+
 struct Downlink {
     Outgoing message;
     uint32_t packet_id = 0;  // 0 in json mode (the gateway picks the id)
@@ -43,10 +54,8 @@ class Downlinks {
     bool can_pki(const Bytes& peer_public_key) const;
     size_t max_text_bytes(bool pki) const;
 
-    // One mesh text part addressed to `to` (mesh::kBroadcast or a node number); a DM is PKI
-    // when `peer_public_key` allows it.
-    Downlink text(mesh::NodeNum to, std::string_view text, const Bytes& peer_public_key = {},
-                  std::optional<uint32_t> reply_id = std::nullopt);
+    // One mesh text part (a broadcast, or a DM that is PKI when the peer's key allows).
+    Downlink text(const TextRequest& request);
     // The virtual node's NODEINFO (protobuf mode), with its public key: broadcast so that
     // gateways whose rebroadcast mode is KNOWN_ONLY relay the bridge's packets and nodes can
     // DM it; to one node with want_response to ask for that node's NODEINFO (and key).
@@ -63,10 +72,11 @@ class Downlinks {
 
   private:
     uint32_t next_packet_id();
-    mesh::Packet header(mesh::NodeNum to, bool want_ack);
-    Downlink channel_packet(mesh::NodeNum to, const mesh::Data& data, bool want_ack);
+    mesh::Packet header(mesh::NodeNum to, bool want_ack, std::optional<uint32_t> hop_limit = {});
+    Downlink channel_packet(mesh::NodeNum to, const mesh::Data& data, bool want_ack,
+                            std::string_view channel = {}, std::optional<uint32_t> hop_limit = {});
     Downlink pki_packet(mesh::NodeNum to, const mesh::Data& data, const Bytes& peer_public_key);
-    Downlink json_text(mesh::NodeNum to, std::string_view text);
+    Downlink json_text(mesh::NodeNum to, std::string_view text, uint32_t hop_limit);
     std::string client_id() const;
 
     struct SentText {

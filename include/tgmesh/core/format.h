@@ -17,6 +17,8 @@ struct MeshText {
     uint32_t packet_id = 0;
     bool direct = false;  // a DM to the bridge node
     bool pki = false;     // end-to-end encrypted (PKI) rather than with the channel key
+    std::optional<uint32_t> reply_id;  // it answers this packet
+    bool emoji = false;                // a reaction (the text is the emoji) to reply_id
     std::string channel;
     std::string text;
     Reception reception;  // the first gateway that reported it
@@ -25,12 +27,13 @@ struct MeshText {
 // Always within Telegram's 4096 characters: an oversized text or name is cut.
 std::string format_mesh_text(const MeshText& text, const Node* sender, const NodeRegistry& nodes,
                              const i18n::Catalog& cat);
+// A mesh emoji reaction, with who reacted (a bot's own Telegram reaction would lose that).
+std::string format_reaction(const MeshText& text, const Node* sender, const i18n::Catalog& cat);
 // "Long name (SN) !id" with HTML; used in replies that name a node.
 std::string format_node_ref(const Node* node, mesh::NodeNum num);
 std::string format_age(int64_t seconds, const i18n::Catalog& cat);
-// One line per node for /nodes, most recently heard first, at most `limit` lines.
-std::vector<std::string> format_node_list(const NodeRegistry& nodes, int64_t now, size_t limit,
-                                          const i18n::Catalog& cat);
+// One /nodes line: name, !id, last heard, hops and SNR of the best gateway, battery.
+std::string format_node_line(const Node& node, int64_t now, const i18n::Catalog& cat);
 // "2 hops · SNR 5.2 dB · RSSI -90 dBm" (parts that are unknown are left out).
 std::string format_link_quality(const Reception& reception, const i18n::Catalog& cat);
 

@@ -28,8 +28,10 @@ struct RoutingAnswer {
 };
 
 struct IngestResult {
-    std::optional<MeshText> text;  // to post in the bridged chats
-    bool new_gateway = false;      // a gateway not seen before in this run started uplinking
+    std::optional<MeshText> text;        // to post in the bridged chats
+    bool new_gateway = false;            // a gateway not seen before in this run started uplinking
+    std::optional<mesh::NodeNum> heard;  // the node a packet came from (after the own check)
+    bool new_node = false;               // ... and the registry did not know it
     std::optional<RoutingAnswer> routing;
     // A packet to the bridge that asked for an ACK (want_ack): {from, id}.
     std::optional<std::pair<mesh::NodeNum, uint32_t>> ack_wanted;
@@ -64,7 +66,9 @@ class MeshIngest {
     bool admit(mesh::NodeNum from, uint32_t id, const Reception& reception, IngestResult& result);
     std::optional<MeshText> text_for_chat(mesh::NodeNum from, mesh::NodeNum to, uint32_t id,
                                           std::string_view channel, std::string text,
-                                          const Reception& reception, bool pki = false);
+                                          const Reception& reception, bool pki = false,
+                                          const mesh::Data* data = nullptr);
+    bool routed(std::string_view channel) const;
     // A PKI packet: opened if it is addressed to the bridge and the sender's key is known.
     std::optional<mesh::Data> open_pki(const mesh::Packet& packet, IngestResult& result);
     void apply_payload(mesh::NodeNum from, const mesh::Data& data);

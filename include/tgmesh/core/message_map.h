@@ -14,9 +14,9 @@
 namespace tgmesh::core {
 
 struct MeshRef {
-    mesh::NodeNum from = 0;  // the mesh author
+    mesh::NodeNum node = 0;  // the author of a mesh message, the destination of a sent DM
     uint32_t packet_id = 0;
-    bool direct = false;  // a DM to the bridge (replies go back as DMs)
+    bool direct = false;  // a DM (replies go to `node` as DMs), else a channel message
 };
 
 struct MessageLink {
@@ -33,6 +33,8 @@ class MessageMap {
 
     void remember(int64_t chat_id, int64_t message_id, const MeshRef& ref);
     const MeshRef* find(int64_t chat_id, int64_t message_id) const;
+    // The chat message that stands for mesh packet `packet_id` in this chat, if remembered.
+    std::optional<int64_t> message_for(int64_t chat_id, uint32_t packet_id) const;
     size_t size() const { return entries_.size(); }
 
     // Oldest first, for the state file; restore() takes them back.
@@ -43,7 +45,8 @@ class MessageMap {
     using Key = std::pair<int64_t, int64_t>;
     size_t capacity_;
     std::map<Key, MeshRef> entries_;
-    std::deque<Key> order_;  // oldest first
+    std::map<std::pair<int64_t, uint32_t>, int64_t> by_packet_;  // (chat, packet) -> message
+    std::deque<Key> order_;                                      // oldest first
 };
 
 }  // namespace tgmesh::core

@@ -37,6 +37,14 @@ struct Node {
     int64_t position_heard = 0;
     std::optional<uint32_t> battery_level;
     std::optional<float> voltage;
+    // Days it was heard: bit i = heard on day (days_until - i), unix days, the last 7 days.
+    uint8_t days_heard = 0;
+    int64_t days_until = 0;
+    bool silent_alerted = false;   // an alert went out for the current silence
+    bool battery_alerted = false;  // ... for the current low-battery episode
+
+    // Days out of the last seven (before it was last heard) on which it was heard.
+    int days_heard_count() const;
 
     // The reception with the fewest hops, then the best SNR.
     const Reception* best_reception() const;
@@ -59,6 +67,7 @@ class NodeRegistry {
     void apply_map_report(mesh::NodeNum num, const mesh::MapReportInfo& report, int64_t now);
 
     const Node* find(mesh::NodeNum num) const;
+    Node* find(mesh::NodeNum num);
     size_t size() const { return nodes_.size(); }
     // Most recently heard first.
     std::vector<const Node*> by_last_heard() const;

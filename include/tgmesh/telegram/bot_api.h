@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tgmesh/util/json.h"
 
@@ -38,8 +39,29 @@ struct SendOptions {
 
 std::string method_url(std::string_view api_url, std::string_view token, std::string_view method);
 std::string get_updates_body(int64_t offset, int timeout_s);
-std::string send_message_body(int64_t chat_id, std::string_view html, const SendOptions& options);
-// editMessageText of one of the bot's messages (delivery receipts change a confirmation).
-std::string edit_message_body(int64_t chat_id, int64_t message_id, std::string_view html);
+// `reply_markup` is a JSON object (see keyboard.h) or empty.
+std::string send_message_body(int64_t chat_id, std::string_view html, const SendOptions& options,
+                              std::string_view reply_markup = {});
+// editMessageText of one of the bot's messages (receipts, keyboard pages).
+std::string edit_message_body(int64_t chat_id, int64_t message_id, std::string_view html,
+                              std::string_view reply_markup = {});
+
+struct GeoPoint {
+    double latitude = 0;
+    double longitude = 0;
+    std::optional<double> horizontal_accuracy;  // metres, 0..1500
+};
+std::string send_location_body(int64_t chat_id, const GeoPoint& point, const SendOptions& options);
+std::string set_reaction_body(int64_t chat_id, int64_t message_id, std::string_view emoji);
+// `text` is shown to the presser (empty: just stop the button's progress indicator).
+std::string answer_callback_body(std::string_view callback_id, std::string_view text);
+
+struct BotCommand {
+    std::string command;
+    std::string description;
+};
+// setMyCommands for a scope type: "default" or "all_chat_administrators".
+std::string set_my_commands_body(const std::vector<BotCommand>& commands,
+                                 std::string_view scope_type);
 
 }  // namespace tgmesh::telegram

@@ -22,6 +22,15 @@ struct OutboundMessage {
     uint64_t tag = 0;  // passed back to the SentHandler; 0 = nobody waits for it
     // Set: replace the text of this earlier message (editMessageText) instead of sending.
     std::optional<int64_t> edit_message_id;
+    std::string reply_markup;  // JSON (keyboard.h), for a message or an edit
+    // Set: a map pin (sendLocation) instead of a text.
+    std::optional<GeoPoint> location;
+    // Set: react to message edit_message_id with this emoji (setMessageReaction).
+    std::string reaction;
+
+    // The Bot API method this message is sent with.
+    const char* method() const;
+    std::string body() const;
 };
 
 class Outbox {
@@ -41,6 +50,9 @@ class Outbox {
           stats_(stats) {}
 
     void set_sent_handler(SentHandler handler) { on_sent_ = std::move(handler); }
+    // A call that is not a chat message (answerCallbackQuery, setMyCommands): sent at once,
+    // outside the pacing; a failure is logged, not retried.
+    void post_now(std::string_view method, std::string body);
     // False (and counted) when the outbox is full.
     bool enqueue(OutboundMessage message);
     // Puts messages whose request was cancelled back at the front of their queues.

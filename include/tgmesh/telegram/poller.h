@@ -30,6 +30,10 @@ class Poller {
           stats_(stats) {}
 
     void start(UpdateHandler handler);
+    // Runs each time getMe succeeds (the bot is reachable with this token).
+    void set_connected_handler(std::function<void()> handler) {
+        on_connected_ = std::move(handler);
+    }
     // Forgets any request in flight; the caller cancels the HTTP transfers.
     void stop();
     bool running() const { return phase_ != Phase::kStopped; }
@@ -57,6 +61,7 @@ class Poller {
     const Endpoint& endpoint_;
     core::Stats& stats_;
     UpdateHandler handler_;
+    std::function<void()> on_connected_;
     Phase phase_ = Phase::kStopped;
     Phase after_wait_ = Phase::kNeedMe;
     Millis next_at_ = 0;

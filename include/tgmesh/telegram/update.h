@@ -26,9 +26,25 @@ struct IncomingMessage {
     std::string display_name() const;
 };
 
+// A press on an inline keyboard button of one of the bot's messages.
+struct CallbackQuery {
+    std::string id;  // for answerCallbackQuery
+    int64_t user_id = 0;
+    std::string first_name;
+    std::string last_name;
+    std::string username;
+    int64_t chat_id = 0;     // of the message with the keyboard (0 if Telegram omitted it)
+    int64_t message_id = 0;  // that message
+    std::optional<int64_t> thread_id;
+    std::string data;  // the button's callback_data
+
+    std::string display_name() const;
+};
+
 struct Update {
     int64_t update_id = 0;
     std::optional<IncomingMessage> message;  // nullopt: a kind tgmesh does not handle
+    std::optional<CallbackQuery> callback;
 };
 
 // Parses getUpdates' result array. Entries without a numeric update_id are skipped; entries

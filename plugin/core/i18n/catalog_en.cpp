@@ -32,9 +32,19 @@ const Catalog kEnglish = {
         "  <code>/send Meet at the hut at 6</code>\n"
         "/send_to_node <i>!id|name text</i> — direct message to one node\n"
         "  <code>/send_to_node !a1b2c3d4 are you there?</code>\n"
-        "/nodes — nodes heard recently\n"
-        "/probe — (admins) check that the bridge publishes to the broker\n"
+        "/write — pick a node from a list, then type the message\n"
+        "/send_nearby <i>text</i> — only nodes in direct range of the gateways hear it\n"
+        "  <code>/send_nearby anyone near the hut?</code>\n"
+        "/nodes [<i>filter</i>] — nodes heard recently\n"
+        "  <code>/nodes base</code>\n"
+        "/node <i>!id|name</i> — everything known about one node, with its position\n"
+        "  <code>/node Base Camp</code>\n"
+        "Reply to a message from the mesh to answer it there (privately if it was a DM).\n"
         "Plain messages in this chat go to the mesh channel when chat-to-mesh is on.",
+    .help_admin =
+        "\n<b>Admins</b>\n"
+        "/status — uptime, gateways, queues and counters\n"
+        "/probe — check that the bridge publishes to the broker",
     .start_group =
         "In groups I only see plain messages when privacy mode is off (BotFather → "
         "/setprivacy → Disable, then remove and re-add me) or when I am an admin. "
@@ -84,6 +94,57 @@ const Catalog kEnglish = {
     .not_delivered = "❌ not delivered: {reason}",
     .no_ack = "⌛ no acknowledgement within {s} s",
     .routing_error = "error {code}",
+    .reaction_from = "{emoji} from {node}",
+    .topic_not_bridged = "✋ This topic is not bridged with a mesh channel.",
+    .usage_send_nearby = "Usage: <code>/send_nearby your text</code>",
+    .sent_nearby = "📡 Sent to the nodes in direct range of the gateways ({channel})",
+    .nearby_heard = "\nHeard directly in the last hour: {list}",
+    .nearby_none = "\nNo node was heard directly in the last hour.",
+    .write_choose = "Choose a node to write to:",
+    .write_prompt = "Your message to {node}:",
+    .write_placeholder = "message to {node}",
+    .write_to = "✍️ Writing to {node}…",
+    .write_cancelled = "Cancelled.",
+    .button_cancel = "✖ Cancel",
+    .button_prev = "◀",
+    .button_next = "▶",
+    .page = "page {page}/{pages}",
+    .callback_foreign = "This menu is {name}'s.",
+    .callback_expired = "This menu has expired; send the command again.",
+    .usage_node = "Usage: <code>/node !a1b2c3d4</code> (or a node's short or long name)",
+    .nodes_matching = "<b>Nodes matching “{filter}”</b> ({n}):",
+    .node_hardware = "Hardware: {hw}",
+    .node_role = "Role: {role}",
+    .node_last_heard = "Last heard: {age}",
+    .node_battery = "Battery: {percent}%",
+    .node_powered = "Battery: external power",
+    .node_voltage = "Voltage: {volts} V",
+    .node_position = "Position: {age}",
+    .node_no_position = "Position: unknown",
+    .node_key_known = "🔐 Public key known: DMs are end-to-end encrypted",
+    .node_key_unknown = "Public key not known yet",
+    .node_heard_via = "Heard via:",
+    .status_title = "<b>Bridge status</b> · up {uptime}",
+    .status_gateways = "Gateways in the last 15 min: {n}",
+    .status_gateway = "• {gateway} · nodes: {nodes} · last {age}",
+    .status_queues = "Queues: mesh {mesh}, chat {chat}",
+    .status_counters =
+        "Uplinks {uplinks} · decoded {decoded} · duplicates {duplicates} · undecryptable "
+        "{undecryptable}\nTo Telegram {to_telegram} · sent {sent} · downlinks {downlinks}\n"
+        "Telegram errors {errors} · 429s {too_many}",
+    .status_drops = "Drops: {list}",
+    .alert_new_node = "🆕 New node: {node}",
+    .alert_silent = "🔇 {node} has been silent for {hours} h (it was heard most days)",
+    .alert_battery = "🪫 {node}: battery at {percent}%",
+    .cmd_help = "Commands with examples",
+    .cmd_send = "Broadcast a message on the mesh channel",
+    .cmd_send_to_node = "Direct message to one node (!id or name)",
+    .cmd_send_nearby = "Message for nodes in direct range of the gateways",
+    .cmd_write = "Pick a node from a list and write to it",
+    .cmd_nodes = "Nodes heard recently (optional filter)",
+    .cmd_node = "Details and position of one node",
+    .cmd_probe = "Check that the bridge publishes to the broker",
+    .cmd_status = "Uptime, gateways, queues and counters",
     .routing_errors = kRoutingErrors,
 };
 

@@ -32,9 +32,19 @@ const Catalog kRussian = {
         "  <code>/send Встречаемся у домика в 6</code>\n"
         "/send_to_node <i>!id|имя текст</i> — личное сообщение узлу\n"
         "  <code>/send_to_node !a1b2c3d4 ты на связи?</code>\n"
-        "/nodes — недавно слышимые узлы\n"
-        "/probe — (админы) проверить, что мост публикует в брокер\n"
+        "/write — выбрать узел из списка и написать ему\n"
+        "/send_nearby <i>текст</i> — услышат только узлы в прямой видимости шлюзов\n"
+        "  <code>/send_nearby кто рядом с домиком?</code>\n"
+        "/nodes [<i>фильтр</i>] — недавно слышимые узлы\n"
+        "  <code>/nodes base</code>\n"
+        "/node <i>!id|имя</i> — всё об одном узле, с его местоположением\n"
+        "  <code>/node Base Camp</code>\n"
+        "Ответьте на сообщение из mesh, чтобы ответить туда (лично, если это было ЛС).\n"
         "Обычные сообщения в этом чате уходят в канал mesh, если это включено.",
+    .help_admin =
+        "\n<b>Администраторам</b>\n"
+        "/status — время работы, шлюзы, очереди и счётчики\n"
+        "/probe — проверить, что мост публикует в брокер",
     .start_group =
         "В группах я вижу обычные сообщения, только если режим приватности выключен "
         "(BotFather → /setprivacy → Disable, затем удалите и снова добавьте меня) или я "
@@ -86,6 +96,57 @@ const Catalog kRussian = {
     .not_delivered = "❌ не доставлено: {reason}",
     .no_ack = "⌛ нет подтверждения за {s} с",
     .routing_error = "ошибка {code}",
+    .reaction_from = "{emoji} от {node}",
+    .topic_not_bridged = "✋ Эта тема не связана с каналом mesh.",
+    .usage_send_nearby = "Использование: <code>/send_nearby ваш текст</code>",
+    .sent_nearby = "📡 Отправлено узлам в прямой видимости шлюзов ({channel})",
+    .nearby_heard = "\nНапрямую за последний час слышны: {list}",
+    .nearby_none = "\nЗа последний час напрямую не был слышен ни один узел.",
+    .write_choose = "Выберите узел, которому написать:",
+    .write_prompt = "Ваше сообщение для {node}:",
+    .write_placeholder = "сообщение для {node}",
+    .write_to = "✍️ Пишем {node}…",
+    .write_cancelled = "Отменено.",
+    .button_cancel = "✖ Отмена",
+    .button_prev = "◀",
+    .button_next = "▶",
+    .page = "стр. {page}/{pages}",
+    .callback_foreign = "Это меню пользователя {name}.",
+    .callback_expired = "Меню устарело; отправьте команду ещё раз.",
+    .usage_node = "Использование: <code>/node !a1b2c3d4</code> (или короткое либо полное имя узла)",
+    .nodes_matching = "<b>Узлы по запросу «{filter}»</b> ({n}):",
+    .node_hardware = "Устройство: {hw}",
+    .node_role = "Роль: {role}",
+    .node_last_heard = "Последний раз слышен: {age}",
+    .node_battery = "Батарея: {percent}%",
+    .node_powered = "Батарея: внешнее питание",
+    .node_voltage = "Напряжение: {volts} В",
+    .node_position = "Местоположение: {age}",
+    .node_no_position = "Местоположение: неизвестно",
+    .node_key_known = "🔐 Открытый ключ известен: ЛС шифруются сквозным шифрованием",
+    .node_key_unknown = "Открытый ключ пока неизвестен",
+    .node_heard_via = "Слышен через:",
+    .status_title = "<b>Состояние моста</b> · работает {uptime}",
+    .status_gateways = "Шлюзы за последние 15 мин: {n}",
+    .status_gateway = "• {gateway} · узлов: {nodes} · последний раз {age}",
+    .status_queues = "Очереди: mesh {mesh}, чат {chat}",
+    .status_counters =
+        "Принято {uplinks} · расшифровано {decoded} · повторов {duplicates} · не расшифровано "
+        "{undecryptable}\nВ Telegram {to_telegram} · отправлено {sent} · в mesh {downlinks}\n"
+        "Ошибок Telegram {errors} · 429: {too_many}",
+    .status_drops = "Отброшено: {list}",
+    .alert_new_node = "🆕 Новый узел: {node}",
+    .alert_silent = "🔇 {node} молчит уже {hours} ч (обычно слышен почти каждый день)",
+    .alert_battery = "🪫 {node}: батарея {percent}%",
+    .cmd_help = "Команды с примерами",
+    .cmd_send = "Сообщение всем в канале mesh",
+    .cmd_send_to_node = "Личное сообщение узлу (!id или имя)",
+    .cmd_send_nearby = "Сообщение узлам в прямой видимости шлюзов",
+    .cmd_write = "Выбрать узел из списка и написать ему",
+    .cmd_nodes = "Недавно слышимые узлы (можно с фильтром)",
+    .cmd_node = "Подробности и местоположение узла",
+    .cmd_probe = "Проверить, что мост публикует в брокер",
+    .cmd_status = "Время работы, шлюзы, очереди и счётчики",
     .routing_errors = kRoutingErrors,
 };
 

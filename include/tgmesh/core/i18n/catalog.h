@@ -13,7 +13,8 @@
 namespace tgmesh::core::i18n {
 
 struct Catalog {
-    std::string_view help;            // {channel}
+    std::string_view help;  // {channel}
+    std::string_view help_admin;
     std::string_view start_group;     // privacy-mode hint
     std::string_view sent_broadcast;  // {channel}
     std::string_view sent_dm;         // {node}
@@ -51,6 +52,60 @@ struct Catalog {
     std::string_view not_delivered;  // {reason}
     std::string_view no_ack;         // {s}
     std::string_view routing_error;  // {code}: a Routing.Error without a name here
+    std::string_view reaction_from;  // {emoji} {node}
+    std::string_view topic_not_bridged;
+    // /send_nearby
+    std::string_view usage_send_nearby;
+    std::string_view sent_nearby;   // {channel}
+    std::string_view nearby_heard;  // {list}
+    std::string_view nearby_none;
+    // /write
+    std::string_view write_choose;
+    std::string_view write_prompt;       // {node}
+    std::string_view write_placeholder;  // {node}
+    std::string_view write_to;           // {node}
+    std::string_view write_cancelled;
+    std::string_view button_cancel;
+    std::string_view button_prev;
+    std::string_view button_next;
+    std::string_view page;              // {page} {pages}
+    std::string_view callback_foreign;  // {name}
+    std::string_view callback_expired;
+    // /node and /nodes
+    std::string_view usage_node;
+    std::string_view nodes_matching;   // {filter} {n}
+    std::string_view node_hardware;    // {hw}
+    std::string_view node_role;        // {role}
+    std::string_view node_last_heard;  // {age}
+    std::string_view node_battery;     // {percent}
+    std::string_view node_powered;
+    std::string_view node_voltage;   // {volts}
+    std::string_view node_position;  // {age}
+    std::string_view node_no_position;
+    std::string_view node_key_known;
+    std::string_view node_key_unknown;
+    std::string_view node_heard_via;
+    // /status
+    std::string_view status_title;     // {uptime}
+    std::string_view status_gateways;  // {n}
+    std::string_view status_gateway;   // {gateway} {nodes} {age}
+    std::string_view status_queues;    // {mesh} {chat}
+    std::string_view status_counters;  // {uplinks} {decoded} {duplicates} {undecryptable} ...
+    std::string_view status_drops;     // {list}
+    // alerts
+    std::string_view alert_new_node;  // {node}
+    std::string_view alert_silent;    // {node} {hours}
+    std::string_view alert_battery;   // {node} {percent}
+    // setMyCommands descriptions
+    std::string_view cmd_help;
+    std::string_view cmd_send;
+    std::string_view cmd_send_to_node;
+    std::string_view cmd_send_nearby;
+    std::string_view cmd_write;
+    std::string_view cmd_nodes;
+    std::string_view cmd_node;
+    std::string_view cmd_probe;
+    std::string_view cmd_status;
     // Routing.Error values in words (mesh.proto Routing.Error).
     std::span<const std::pair<uint32_t, std::string_view>> routing_errors;
 };

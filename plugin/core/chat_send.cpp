@@ -1,0 +1,178 @@
+// Sending from the chat to the mesh: broadcasts, DMs, nearby broadcasts, mesh replies.
+#include <algorithm>
+#include <cctype>
+
+#include "tgmesh/core/chat_commands.h"
+#include "tgmesh/core/format.h"
+#include "tgmesh/mesh/text_chunker.h"
+#include "tgmesh/telegram/html.h"
+#include "tgmesh/util/utf8.h"
+
+namespace tgmesh::core {
+
+using telegram::escape_html;
+using telegram::IncomingMessage;
+
+namespace {
+constexpr int64_t kNearbyWindowSeconds = 3600;
+// Heard once, relayed by nobody. A protobuf downlink is "received" by the gateway, which puts
+// it on the air only by relaying it (hop_limit - 1); a JSON sendtext is originated by the
+// gateway itself with the hop limit given.
+constexpr uint32_t kNearbyHopsProtobuf = 1;
+constexpr uint32_t kNearbyHopsJson = 0;
+}  // namespace
+
+std::string ChatCommands::prefix_for(const IncomingMessage& m) const {
+    std::string name = utf8::sanitize(m.display_name());
+    name.resize(utf8::prefix_at_boundary(name, kMaxNameInPrefix));
+    return i18n::fill(d_.config.text_prefix, {{"name", name}});
+}
+
+std::optional<ChatCommands::SendSpec> ChatCommands::broadcast_in(const IncomingMessage& m) {
+    auto channel = d_.config.channel_for_chat(m.chat_id, m.thread_id);
+    if (!channel) {
+        reply(m, std::string(cat().topic_not_bridged));
+        return std::nullopt;
+    }
+    SendSpec spec;
+    spec.channel = *channel;
+    spec.target_html = escape_html(*channel);
+    return spec;
+}
+
+ChatCommands::SendSpec ChatCommands::dm_to(mesh::NodeNum node) const {
+    SendSpec spec;
+    spec.to = node;
+    spec.target_html = format_node_ref(d_.nodes.find(node), node);
+    return spec;
+}
+
+void ChatCommands::send(const IncomingMessage& m, std::string_view text, const SendSpec& spec) {
+    std::string clean = utf8::sanitize(text);
+    while (!clean.empty() && std::isspace(static_cast<unsigned char>(clean.back())))
+        clean.pop_back();
+    if (clean.empty()) return reply(m, std::string(cat().empty_text));
+    const bool direct = spec.to != mesh::kBroadcast;
+    const Node* node = direct ? d_.nodes.find(spec.to) : nullptr;
+    const Bytes peer_key = node ? node->public_key : Bytes();
+    const bool pki = direct && d_.downlinks.can_pki(peer_key);
+    const size_t part_bytes = d_.downlinks.max_text_bytes(pki);
+    const std::string prefix = prefix_for(m);
+    auto parts = mesh::chunk_text(prefix, clean, part_bytes);
+    if (parts.empty()) {
+        size_t capacity = mesh::chunk_capacity(prefix, part_bytes);
+        return reply(m, i18n::fill(cat().too_long, {{"len", std::to_string(clean.size())},
+                                                    {"max", std::to_string(capacity)},
+                                                    {"parts", std::to_string(mesh::kMaxTextParts)},
+                                                    {"part_bytes", std::to_string(part_bytes)}}));
+    }
+    if (d_.mesh_outbox.free_slots() < parts.size()) {
+        d_.stats.drop(Drop::kMeshQueueFull);
+        d_.drops.note(Drop::kMeshQueueFull, "text from chat " + std::to_string(m.chat_id));
+        return reply(m,
+                     i18n::fill(cat().queue_full, {{"n", std::to_string(d_.mesh_outbox.size())}}));
+    }
+    const size_t ahead = d_.mesh_outbox.size();
+    std::vector<uint32_t> packet_ids;
+    for (const auto& part : parts) {
+        TextRequest request;
+        request.to = spec.to;
+        request.text = part;
+        request.channel = spec.channel;
+        request.peer_public_key = peer_key;
+        request.reply_id = spec.reply_id;
+        request.hop_limit = spec.hop_limit;
+        Downlink downlink = d_.downlinks.text(request);
+        if (downlink.packet_id != 0) packet_ids.push_back(downlink.packet_id);
+        d_.mesh_outbox.push(std::move(downlink.message));
+        ++d_.stats.downlinks;
+    }
+    if (!packet_ids.empty()) {
+        // A mesh reply to the first part answers this chat message.
+        d_.remember(m.chat_id, m.message_id,
+                    {direct ? spec.to : d_.downlinks.node(), packet_ids.front(), direct});
+    }
+    std::string confirmation;
+    if (spec.nearby) {
+        confirmation = i18n::fill(cat().sent_nearby, {{"channel", spec.target_html}});
+    } else if (!direct) {
+        confirmation = i18n::fill(cat().sent_broadcast, {{"channel", spec.target_html}});
+    } else {
+        confirmation =
+            i18n::fill(pki ? cat().sent_dm_pki : cat().sent_dm, {{"node", spec.target_html}});
+    }
+    if (parts.size() > 1)
+        confirmation += i18n::fill(cat().sent_parts, {{"n", std::to_string(parts.size())}});
+    if (ahead > 0) confirmation += i18n::fill(cat().queued_behind, {{"n", std::to_string(ahead)}});
+    if (spec.nearby) confirmation += heard_directly();
+    if (direct && !pki) {
+        if (d_.config.downlink == DownlinkMode::kProtobuf) {
+            // Older firmware takes it now; ask for the key so that the next DM is PKI.
+            confirmation += i18n::fill(cat().dm_key_unknown, {{"node", spec.target_html}});
+            d_.request_key(spec.to);
+        } else {
+            confirmation += std::string(cat().dm_legacy_note);
+        }
+    }
+    uint64_t tag = 0;
+    if (direct && !packet_ids.empty()) {
+        tag = d_.track_delivery(spec.to, std::move(packet_ids), m.chat_id, confirmation);
+    }
+    reply(m, confirmation, tag);
+}
+
+void ChatCommands::send_to_node(const IncomingMessage& m, std::string_view args) {
+    auto res = resolve_or_reply(m, args, cat().usage_send_to_node);
+    if (!res) return;
+    if (res->rest.empty()) return reply(m, std::string(cat().usage_send_to_node));
+    send(m, res->rest, dm_to(*res->node));
+}
+
+std::string ChatCommands::heard_directly() const {
+    const int64_t now = d_.clock.unix_seconds();
+    std::string list;
+    size_t listed = 0;
+    for (const Node* n : d_.nodes.by_last_heard()) {
+        if (now - n->last_heard > kNearbyWindowSeconds || listed == kMaxNearbyListed) break;
+        // The best 0-hop reception of the last hour: heard directly by some gateway.
+        std::optional<float> snr;
+        bool direct = false;
+        for (const auto& r : n->receptions) {
+            if (r.hops == 0 && now - r.time <= kNearbyWindowSeconds) {
+                direct = true;
+                if (r.snr && (!snr || *r.snr > *snr)) snr = r.snr;
+            }
+        }
+        if (!direct) continue;
+        if (!list.empty()) list += ", ";
+        list += format_node_ref(n, n->num);
+        if (snr) list += " (" + format_link_quality(Reception{{}, {}, snr, {}, 0}, cat()) + ")";
+        ++listed;
+    }
+    return list.empty() ? std::string(cat().nearby_none)
+                        : i18n::fill(cat().nearby_heard, {{"list", list}});
+}
+
+void ChatCommands::send_nearby(const IncomingMessage& m, std::string_view args) {
+    if (args.empty()) return reply(m, std::string(cat().usage_send_nearby));
+    auto spec = broadcast_in(m);
+    if (!spec) return;
+    spec->hop_limit =
+        d_.config.downlink == DownlinkMode::kJson ? kNearbyHopsJson : kNearbyHopsProtobuf;
+    spec->nearby = true;
+    send(m, args, *spec);
+}
+
+void ChatCommands::reply_on_mesh(const IncomingMessage& m, const MeshRef& original) {
+    if (original.direct) {
+        SendSpec spec = dm_to(original.node);
+        spec.reply_id = original.packet_id;
+        return send(m, m.text, spec);
+    }
+    auto spec = broadcast_in(m);
+    if (!spec) return;
+    spec->reply_id = original.packet_id;
+    send(m, m.text, *spec);
+}
+
+}  // namespace tgmesh::core

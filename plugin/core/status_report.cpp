@@ -1,0 +1,76 @@
+#include "tgmesh/core/status_report.h"
+
+#include <map>
+#include <set>
+
+#include "tgmesh/core/format.h"
+#include "tgmesh/telegram/html.h"
+
+namespace tgmesh::core {
+
+namespace {
+
+constexpr int64_t kRecentSeconds = int64_t{15} * 60;
+
+std::string format_uptime(Millis uptime) {
+    const int64_t s = uptime / kSecond;
+    const int64_t d = s / 86400;
+    const int64_t h = (s % 86400) / 3600;
+    const int64_t m = (s % 3600) / 60;
+    std::string out;
+    if (d > 0) out += std::to_string(d) + "d ";
+    if (d > 0 || h > 0) out += std::to_string(h) + "h ";
+    return out + std::to_string(m) + "m";
+}
+
+struct GatewaySeen {
+    std::set<mesh::NodeNum> nodes;
+    int64_t last = 0;
+};
+
+}  // namespace
+
+std::string format_status(const StatusInputs& in, const i18n::Catalog& cat) {
+    std::map<std::string, GatewaySeen> gateways;
+    for (const Node* n : in.nodes.by_last_heard()) {
+        if (in.now_unix - n->last_heard > kRecentSeconds) break;  // the rest are older
+        for (const auto& r : n->receptions) {
+            if (in.now_unix - r.time > kRecentSeconds) continue;
+            GatewaySeen& g = gateways[r.gateway];
+            g.nodes.insert(n->num);
+            g.last = std::max(g.last, r.time);
+        }
+    }
+    std::string out = i18n::fill(cat.status_title, {{"uptime", format_uptime(in.uptime)}});
+    out += "\n" + i18n::fill(cat.status_gateways, {{"n", std::to_string(gateways.size())}});
+    for (const auto& [id, g] : gateways) {
+        std::string name = "<code>" + telegram::escape_html(id) + "</code>";
+        if (auto num = mesh::parse_node_id(id)) {
+            if (const Node* node = in.nodes.find(*num); node && !node->short_name.empty()) {
+                name = format_node_ref(node, *num);
+            }
+        }
+        out +=
+            "\n" + i18n::fill(cat.status_gateway, {{"gateway", name},
+                                                   {"nodes", std::to_string(g.nodes.size())},
+                                                   {"age", format_age(in.now_unix - g.last, cat)}});
+    }
+    out += "\n" + i18n::fill(cat.status_queues, {{"mesh", std::to_string(in.mesh_queue)},
+                                                 {"chat", std::to_string(in.chat_queue)}});
+    const Stats& s = in.stats;
+    out += "\n" + i18n::fill(cat.status_counters,
+                             {{"uplinks", std::to_string(s.uplinks)},
+                              {"decoded", std::to_string(s.decoded)},
+                              {"duplicates", std::to_string(s.dropped(Drop::kDuplicate))},
+                              {"undecryptable", std::to_string(s.dropped(Drop::kUndecryptable))},
+                              {"to_telegram", std::to_string(s.texts_to_telegram)},
+                              {"sent", std::to_string(s.telegram_sent)},
+                              {"downlinks", std::to_string(s.downlinks)},
+                              {"errors", std::to_string(s.telegram_errors)},
+                              {"too_many", std::to_string(s.telegram_429)}});
+    const std::string drops = s.drop_summary();
+    if (!drops.empty()) out += "\n" + i18n::fill(cat.status_drops, {{"list", drops}});
+    return out;
+}
+
+}  // namespace tgmesh::core
