@@ -23,10 +23,13 @@ bool Config::is_bridged_chat(int64_t chat_id) const {
 }
 
 std::vector<ChannelRoute> Config::routes() const {
-    if (!channel_map.empty()) return channel_map;
-    std::vector<ChannelRoute> out;
-    for (int64_t chat : chat_ids)
-        out.push_back({channel, chat, std::nullopt});
+    std::vector<ChannelRoute> out = channel_map;
+    // A chat in chat_ids is bridged with `channel` both ways, unless the map gives it a channel.
+    for (int64_t chat : chat_ids) {
+        bool mapped = std::any_of(channel_map.begin(), channel_map.end(),
+                                  [&](const auto& r) { return r.chat_id == chat && !r.thread_id; });
+        if (!mapped) out.push_back({channel, chat, std::nullopt});
+    }
     return out;
 }
 

@@ -122,7 +122,8 @@ std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::Node
 
 bool MeshIngest::routed(std::string_view channel) const {
     if (config_.channel_map.empty()) return channel == config_.channel;
-    return std::any_of(config_.channel_map.begin(), config_.channel_map.end(),
+    auto routes = config_.routes();
+    return std::any_of(routes.begin(), routes.end(),
                        [&](const ChannelRoute& r) { return r.channel == channel; });
 }
 

@@ -425,6 +425,19 @@ void channel_map_without_a_key_or_malformed_is_refused(void**) {
                "channel_map");
 }
 
+void chat_ids_next_to_a_channel_map_keep_the_channel_both_ways(void**) {
+    Config c = load_ok({{"bot_token", kToken},
+                        {"chat_ids", "-1001,-3003"},
+                        {"channel_keys", std::string("LongFast=AQ==,") + kOpsKey},
+                        {"channel_map", "Ops=-2002:42,Ops=-3003"}});
+    auto routes = c.routes();
+    assert_int_equal(routes.size(), 3);  // -2002:42 and -3003 on Ops, -1001 on LongFast
+    assert_int_equal(routes[2].chat_id, -1001);
+    assert_string_equal(routes[2].channel.c_str(), "LongFast");
+    assert_string_equal(c.channel_for_chat(-1001, std::nullopt)->c_str(), "LongFast");
+    assert_string_equal(c.channel_for_chat(-3003, std::nullopt)->c_str(), "Ops");
+}
+
 void without_channel_map_every_chat_gets_the_channel(void**) {
     Config c = load_ok({{"bot_token", kToken}, {"chat_ids", "-1,-2"}});
     auto routes = c.routes();
@@ -642,6 +655,7 @@ int main() {
         cmocka_unit_test(config_file_inside_config_file_is_ignored_with_a_warning),
         cmocka_unit_test(channel_map_routes_channels_to_chats_and_topics),
         cmocka_unit_test(channel_map_without_a_key_or_malformed_is_refused),
+        cmocka_unit_test(chat_ids_next_to_a_channel_map_keep_the_channel_both_ways),
         cmocka_unit_test(without_channel_map_every_chat_gets_the_channel),
         cmocka_unit_test(alerts_are_off_by_default_and_checked),
         cmocka_unit_test(parse_config_file_reads_keys_values_and_comments),

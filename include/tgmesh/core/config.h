@@ -58,7 +58,8 @@ struct Config {
     bool telegram_enabled() const { return !bot_token.empty(); }
     // A chat in chat_ids or in channel_map: its members may use the bridge.
     bool is_bridged_chat(int64_t chat_id) const;
-    // Where texts of the mesh go: channel_map, or `channel` to every chat in chat_ids.
+    // Where texts of the mesh go: channel_map, and `channel` to every chat in chat_ids that the
+    // map does not give a channel.
     std::vector<ChannelRoute> routes() const;
     // The channel what is written in this chat (topic) goes to; nullopt: a forum topic that is
     // not bridged.
