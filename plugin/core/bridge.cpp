@@ -47,6 +47,7 @@ Bridge::Bridge(Config config, Services services)
                  }}) {
     poller_.set_connected_handler([this] { publish_command_menu(); });
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
+    chat_outbox_.set_pacing(config_.chat_pacing);
     chat_outbox_.set_sent_handler([this](uint64_t tag, int64_t chat_id, int64_t message_id) {
         auto it = sent_actions_.find(tag);
         if (it == sent_actions_.end()) return;
@@ -158,6 +159,7 @@ void Bridge::apply_config(Config config) {
     config_ = std::move(config);
     keyring_ = mesh::Keyring(config_.channel_keys);
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
+    chat_outbox_.set_pacing(config_.chat_pacing);
     if (identity_changed) {
         auto keys = config_.node_private_key
                         ? mesh::key_pair_from_private(*config_.node_private_key)

@@ -489,6 +489,7 @@ const std::map<std::string, Setter>& setters() {
          }},
         {"channel_map",
          [](Config& c, const std::string& v) { return set_channel_map(v, c.channel_map); }},
+        {"chat_pacing", [](Config& c, const std::string& v) { return set_bool(v, c.chat_pacing); }},
         {"alert_new_nodes",
          [](Config& c, const std::string& v) { return set_bool(v, c.alert_new_nodes); }},
         {"alert_silent_hours",

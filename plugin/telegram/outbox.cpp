@@ -77,6 +77,7 @@ void Outbox::requeue_in_flight() {
 }
 
 Millis Outbox::lane_ready_at(int64_t chat_id, const Lane& lane, Millis now) const {
+    if (!pacing_) return std::max({now, lane.not_before, api_not_before_});
     Millis at = std::max({now, lane.not_before, api_not_before_, lane.per_chat.ready_at(now),
                           global_.ready_at(now)});
     if (is_group(chat_id)) at = std::max(at, lane.per_group.ready_at(now));
@@ -98,8 +99,10 @@ void Outbox::run_due(Millis now) {
     for (auto& [id, lane] : lanes_) {
         if (lane.queue.empty() || lane.in_flight) continue;
         if (lane_ready_at(id, lane, now) > now) continue;
-        if (!lane.per_chat.try_take(now) || !global_.try_take(now)) continue;
-        if (is_group(id) && !lane.per_group.try_take(now)) continue;
+        if (pacing_) {
+            if (!lane.per_chat.try_take(now) || !global_.try_take(now)) continue;
+            if (is_group(id) && !lane.per_group.try_take(now)) continue;
+        }
         send_head(id, lane);
     }
 }

@@ -448,6 +448,12 @@ void without_channel_map_every_chat_gets_the_channel(void**) {
     load_error({{"bot_token", kToken}}, "chat_ids");
 }
 
+void chat_pacing_is_on_by_default_and_a_boolean(void**) {
+    assert_true(load_ok({}).chat_pacing);
+    assert_false(load_ok({{"chat_pacing", "off"}}).chat_pacing);
+    load_error({{"chat_pacing", "fast"}}, "chat_pacing");
+}
+
 void alerts_are_off_by_default_and_checked(void**) {
     Config c = load_ok({});
     assert_false(c.alert_new_nodes);
@@ -657,6 +663,7 @@ int main() {
         cmocka_unit_test(channel_map_without_a_key_or_malformed_is_refused),
         cmocka_unit_test(chat_ids_next_to_a_channel_map_keep_the_channel_both_ways),
         cmocka_unit_test(without_channel_map_every_chat_gets_the_channel),
+        cmocka_unit_test(chat_pacing_is_on_by_default_and_a_boolean),
         cmocka_unit_test(alerts_are_off_by_default_and_checked),
         cmocka_unit_test(parse_config_file_reads_keys_values_and_comments),
         cmocka_unit_test(parse_config_file_line_without_value_names_line_number),

@@ -208,6 +208,27 @@ void overall_rate_is_30_per_second(void**) {
     assert_int_equal(spins, 0);
 }
 
+void pacing_off_sends_as_fast_as_answered_but_obeys_429(void**) {
+    Rig rig;
+    rig.outbox.set_pacing(false);
+    for (int i = 0; i < 80; ++i)
+        rig.outbox.enqueue(msg(kGroup, "g" + std::to_string(i)));
+    for (int64_t chat = 1; chat <= 40; ++chat)
+        rig.outbox.enqueue(msg(chat, "hi"));
+    // Everything goes at the same instant, still one request in flight per chat, in order.
+    auto sent = rig.deliver_now();
+    assert_int_equal(sent.size(), 120);
+    assert_string_equal(sent.back().c_str(), "g79");
+    // A 429 still holds the chat for retry_after.
+    rig.outbox.enqueue(msg(kPrivate, "a"));
+    rig.run();
+    auto p = rig.http.take("sendMessage");
+    test::FakeHttp::reply(p, 429, retry_after_body(3));
+    rig.run();
+    assert_int_equal(pending_sends(rig.http), 0);
+    assert_int_equal(rig.outbox.next_due(rig.clock.now), rig.clock.now + 3 * kSecond);
+}
+
 // ---- ordering and in-flight -------------------------------------------------------------
 
 void one_request_in_flight_per_chat_and_order_kept(void**) {
@@ -555,6 +576,7 @@ int main() {
         cmocka_unit_test(next_due_tells_when_the_private_chat_may_send_again),
         cmocka_unit_test(group_chat_gets_a_burst_then_at_most_20_per_minute),
         cmocka_unit_test(overall_rate_is_30_per_second),
+        cmocka_unit_test(pacing_off_sends_as_fast_as_answered_but_obeys_429),
         cmocka_unit_test(one_request_in_flight_per_chat_and_order_kept),
         cmocka_unit_test(different_chats_are_in_flight_together),
         cmocka_unit_test(retry_after_holds_only_that_chat_and_resends_the_same_message),

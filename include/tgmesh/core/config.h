@@ -41,6 +41,7 @@ struct Config {
     size_t max_text_bytes = 200;
     int mesh_interval_s = 3;
     bool chat_to_mesh = true;
+    bool chat_pacing = true;  // off: no rate limits of our own towards Telegram
     std::string text_prefix = "{name}: ";
     std::string probe_topic;  // default <first root>/tgmesh/probe
     std::string state_file = "/var/lib/mosquitto/tgmesh.json";

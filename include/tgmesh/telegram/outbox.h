@@ -50,6 +50,9 @@ class Outbox {
           stats_(stats) {}
 
     void set_sent_handler(SentHandler handler) { on_sent_ = std::move(handler); }
+    // Off: no rate limits of our own (a 429 is still obeyed). For a local test server or a
+    // benchmark; Telegram itself would answer 429s and, when abused, ban the bot.
+    void set_pacing(bool on) { pacing_ = on; }
     // A call that is not a chat message (answerCallbackQuery, setMyCommands): sent at once,
     // outside the pacing; a failure is logged, not retried.
     void post_now(std::string_view method, std::string body);
@@ -92,6 +95,7 @@ class Outbox {
     TokenBucket global_{30.0, 30.0};
     Millis api_not_before_ = 0;
     uint64_t generation_ = 0;
+    bool pacing_ = true;
 };
 
 }  // namespace tgmesh::telegram
