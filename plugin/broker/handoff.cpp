@@ -19,8 +19,9 @@ bool Handoff::push_uplink(std::string_view topic, const void* payload, size_t le
             {std::string(topic), Bytes(static_cast<const char*>(payload), payload ? length : 0)});
         uplink_bytes_ += length;
     }
-    // The worker drains the whole queue when woken, so one wake per batch is enough.
-    if (was_empty) wake();
+    // The worker drains the whole queue when it wakes, and while it is awake it comes back for
+    // more by itself: a wake (a syscall on each side) only for the first uplink it sleeps on.
+    if (was_empty && worker_asleep_.load()) wake();
     return true;
 }
 

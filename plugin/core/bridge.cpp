@@ -277,16 +277,26 @@ void Bridge::answer_nodeinfo(mesh::NodeNum node) {
 
 void Bridge::post_to_chats(const MeshText& text) {
     if (!config_.telegram_enabled()) return;
-    const auto& cat = i18n::catalog(config_.language);
-    const Node* sender = nodes_.find(text.from);
-    const std::string html = text.emoji ? format_reaction(text, sender, cat)
-                                        : format_mesh_text(text, sender, nodes_, cat);
-    const MeshRef ref{text.from, text.packet_id, text.direct};
     // DMs to the bridge go to the home chats; channel texts to the chats (topics) of their channel.
     std::vector<ChannelRoute> targets;
     for (const auto& route : text.direct ? config_.home_routes() : config_.routes()) {
         if (text.direct || route.channel == text.channel) targets.push_back(route);
     }
+    if (chat_outbox_.size() >= telegram::Outbox::kCapacity) {
+        // Full (Telegram down or a flood): drop before the formatting work, counted as usual.
+        for (size_t i = 0; i < targets.size(); ++i)
+            stats_.drop(Drop::kTelegramQueueFull);
+        if (!targets.empty()) {
+            drops_.note(Drop::kTelegramQueueFull, "text from " + mesh::format_node_id(text.from),
+                        targets.size());
+        }
+        return;
+    }
+    const auto& cat = i18n::catalog(config_.language);
+    const Node* sender = nodes_.find(text.from);
+    const std::string html = text.emoji ? format_reaction(text, sender, cat)
+                                        : format_mesh_text(text, sender, nodes_, cat);
+    const MeshRef ref{text.from, text.packet_id, text.direct};
     for (const auto& route : targets) {
         telegram::OutboundMessage post;
         post.chat_id = route.chat_id;

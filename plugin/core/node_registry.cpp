@@ -215,52 +215,70 @@ NodeRegistry::Resolution NodeRegistry::resolve(std::string_view text) const {
     return res;
 }
 
+namespace {
+
+json::Ptr node_json(const Node* n) {
+    auto obj = json::make_object();
+    cJSON* o = obj.get();
+    json::add_string(o, "id", mesh::format_node_id(n->num));
+    if (!n->long_name.empty()) json::add_string(o, "long_name", n->long_name);
+    if (!n->short_name.empty()) json::add_string(o, "short_name", n->short_name);
+    if (n->hw_model) json::add_int(o, "hw_model", *n->hw_model);
+    if (n->role) json::add_int(o, "role", *n->role);
+    if (!n->public_key.empty()) json::add_string(o, "public_key", base64_encode(n->public_key));
+    json::add_int(o, "last_heard", n->last_heard);
+    auto receptions = json::make_array();
+    for (const auto& r : n->receptions) {
+        auto ro = json::make_object();
+        json::add_string(ro.get(), "gateway", r.gateway);
+        if (r.hops) json::add_int(ro.get(), "hops", *r.hops);
+        if (r.snr) json::add_number(ro.get(), "snr", *r.snr);
+        if (r.rssi) json::add_int(ro.get(), "rssi", *r.rssi);
+        json::add_int(ro.get(), "time", r.time);
+        json::append(receptions.get(), std::move(ro));
+    }
+    json::add_item(o, "receptions", std::move(receptions));
+    if (n->position) {
+        auto po = json::make_object();
+        json::add_int(po.get(), "latitude_i", n->position->latitude_i);
+        json::add_int(po.get(), "longitude_i", n->position->longitude_i);
+        if (n->position->altitude) json::add_int(po.get(), "altitude", *n->position->altitude);
+        if (n->position->time) json::add_int(po.get(), "time", *n->position->time);
+        if (n->position->precision_bits) {
+            json::add_int(po.get(), "precision_bits", *n->position->precision_bits);
+        }
+        json::add_int(po.get(), "heard", n->position_heard);
+        json::add_item(o, "position", std::move(po));
+    }
+    if (n->battery_level) json::add_int(o, "battery_level", *n->battery_level);
+    if (n->voltage) json::add_number(o, "voltage", *n->voltage);
+    if (n->days_heard != 0) {
+        json::add_int(o, "days_heard", n->days_heard);
+        json::add_int(o, "days_until", n->days_until);
+    }
+    if (n->silent_alerted) json::add_bool(o, "silent_alerted", true);
+    if (n->battery_alerted) json::add_bool(o, "battery_alerted", true);
+    return obj;
+}
+
+}  // namespace
+
 json::Ptr NodeRegistry::to_json() const {
     auto array = json::make_array();
-    for (const Node* n : by_last_heard()) {
-        auto obj = json::make_object();
-        cJSON* o = obj.get();
-        json::add_string(o, "id", mesh::format_node_id(n->num));
-        if (!n->long_name.empty()) json::add_string(o, "long_name", n->long_name);
-        if (!n->short_name.empty()) json::add_string(o, "short_name", n->short_name);
-        if (n->hw_model) json::add_int(o, "hw_model", *n->hw_model);
-        if (n->role) json::add_int(o, "role", *n->role);
-        if (!n->public_key.empty()) json::add_string(o, "public_key", base64_encode(n->public_key));
-        json::add_int(o, "last_heard", n->last_heard);
-        auto receptions = json::make_array();
-        for (const auto& r : n->receptions) {
-            auto ro = json::make_object();
-            json::add_string(ro.get(), "gateway", r.gateway);
-            if (r.hops) json::add_int(ro.get(), "hops", *r.hops);
-            if (r.snr) json::add_number(ro.get(), "snr", *r.snr);
-            if (r.rssi) json::add_int(ro.get(), "rssi", *r.rssi);
-            json::add_int(ro.get(), "time", r.time);
-            json::append(receptions.get(), std::move(ro));
-        }
-        json::add_item(o, "receptions", std::move(receptions));
-        if (n->position) {
-            auto po = json::make_object();
-            json::add_int(po.get(), "latitude_i", n->position->latitude_i);
-            json::add_int(po.get(), "longitude_i", n->position->longitude_i);
-            if (n->position->altitude) json::add_int(po.get(), "altitude", *n->position->altitude);
-            if (n->position->time) json::add_int(po.get(), "time", *n->position->time);
-            if (n->position->precision_bits) {
-                json::add_int(po.get(), "precision_bits", *n->position->precision_bits);
-            }
-            json::add_int(po.get(), "heard", n->position_heard);
-            json::add_item(o, "position", std::move(po));
-        }
-        if (n->battery_level) json::add_int(o, "battery_level", *n->battery_level);
-        if (n->voltage) json::add_number(o, "voltage", *n->voltage);
-        if (n->days_heard != 0) {
-            json::add_int(o, "days_heard", n->days_heard);
-            json::add_int(o, "days_until", n->days_until);
-        }
-        if (n->silent_alerted) json::add_bool(o, "silent_alerted", true);
-        if (n->battery_alerted) json::add_bool(o, "battery_alerted", true);
-        json::append(array.get(), std::move(obj));
-    }
+    for (const Node* n : by_last_heard())
+        json::append(array.get(), node_json(n));
     return array;
+}
+
+void NodeRegistry::print_json(std::string& out) const {
+    out += '[';
+    bool first = true;
+    for (const Node* n : by_last_heard()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::print(node_json(n).get());
+    }
+    out += ']';
 }
 
 void NodeRegistry::load_json(const cJSON* array) {

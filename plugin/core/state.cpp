@@ -91,8 +91,13 @@ std::string serialize_state(const PersistentState& state, const NodeRegistry& no
         json::add_string(o, "private_key", base64_encode(state.private_key));
     }
     json::add_item(o, "message_links", message_links_json(state.message_links));
-    json::add_item(o, "nodes", nodes.to_json());
-    return json::print(o);
+    // The node list, by far the largest part, is printed onto the document without a tree.
+    std::string text = json::print(o);
+    text.pop_back();  // the closing '}'
+    text += R"(,"nodes":)";
+    nodes.print_json(text);
+    text += '}';
+    return text;
 }
 
 bool parse_state(const std::string& text, PersistentState& state, NodeRegistry& nodes,

@@ -47,7 +47,13 @@ std::vector<std::string> chunk_text(std::string_view prefix, std::string_view te
     std::vector<std::string> parts;
     const size_t n = pieces.size();
     for (size_t i = 0; i < n; ++i) {
-        std::string part = "(" + std::to_string(i + 1) + "/" + std::to_string(n) + ") ";
+        // Appended piece by piece: `"(" + std::to_string(...)` trips GCC 12's false -Wrestrict
+        // at -O3 (a Release build).
+        std::string part = "(";
+        part += std::to_string(i + 1);
+        part += '/';
+        part += std::to_string(n);
+        part += ") ";
         part += prefix;
         part += pieces[i];
         parts.push_back(std::move(part));

@@ -500,6 +500,14 @@ void to_json_and_load_json_round_trip(void**) {
 
     // And the second serialisation is the same as the first.
     assert_string_equal(json::print(loaded.to_json().get()).c_str(), text.c_str());
+    // Printed node by node (as in the state file), the text is the same too.
+    std::string streamed;
+    loaded.print_json(streamed);
+    assert_string_equal(streamed.c_str(), text.c_str());
+    NodeRegistry none;
+    streamed.clear();
+    none.print_json(streamed);
+    assert_string_equal(streamed.c_str(), "[]");
 }
 
 void load_json_skips_malformed_entries_and_replaces_content(void**) {

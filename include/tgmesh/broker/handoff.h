@@ -58,6 +58,8 @@ class Handoff : public core::Publisher, public core::Logger {
     };
     void take_for_worker(WorkerInput& in);
     bool worker_has_input() const;
+    // The worker says it is about to sleep (then checks worker_has_input) or is awake again.
+    void set_worker_asleep(bool asleep) { worker_asleep_.store(asleep); }
     void publish(core::Outgoing message) override;
     void log(core::LogLevel level, std::string line) override;
     // Replaced in every logged line; the worker sets the current bot token.
@@ -79,6 +81,7 @@ class Handoff : public core::Publisher, public core::Logger {
     std::vector<LogLine> logs_;
     uint64_t logs_dropped_ = 0;
     std::atomic<bool> tick_work_{false};
+    std::atomic<bool> worker_asleep_{true};
     std::function<void()> wake_;
     std::string secret_;  // worker-only
 };

@@ -16,6 +16,8 @@ namespace tgmesh::broker {
 class Worker {
   public:
     static constexpr Millis kMaxSleep = 10 * kSecond;
+    // After a round with uplinks, how long the worker waits for more before going back to them.
+    static constexpr Millis kUplinkBatch = 1;
     // How long a shutdown waits for chat messages already on their way (the broker must be
     // able to stop within a second).
     static constexpr Millis kShutdownDrain = 600;

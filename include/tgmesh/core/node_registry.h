@@ -83,6 +83,9 @@ class NodeRegistry {
     Resolution resolve(std::string_view text) const;
 
     json::Ptr to_json() const;
+    // The same array printed onto `out` one node at a time, without the whole tree in memory
+    // (10k nodes as one cJSON tree took ~50 MB).
+    void print_json(std::string& out) const;
     // Replaces the content with the nodes in `array`; malformed entries are skipped.
     void load_json(const cJSON* array);
 
