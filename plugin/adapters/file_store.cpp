@@ -1,7 +1,6 @@
 #include "tgmesh/adapters/file_store.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,9 +106,6 @@ bool FileStore::save(const std::string& text, std::string& error) {
     std::string dir = std::filesystem::absolute(path_).parent_path().string();
     Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
-    // The document was built in memory just before: give the heap it used back to the system
-    // (glibc keeps freed memory of a thread's arena; 10k nodes made ~50 MB stay resident).
-    malloc_trim(0);
     return true;
 }
 

@@ -57,6 +57,7 @@ void Worker::run() {
         bridge_->start();
         // Loading the state parsed it into a JSON tree, now freed: return that heap at once.
         malloc_trim(0);
+        saves_trimmed_ = bridge_->saves();
         Handoff::WorkerInput in;
         while (!stop_.load()) {
             handoff_.take_for_worker(in);
@@ -70,6 +71,12 @@ void Worker::run() {
             http_.perform();
             bridge_->run_due();
             http_.perform();
+            if (bridge_->saves() != saves_trimmed_) {
+                // The state document (a JSON text of some MB for 10k nodes) is gone now: glibc
+                // would keep its heap resident.
+                saves_trimmed_ = bridge_->saves();
+                malloc_trim(0);
+            }
             if (had_uplinks) {
                 // Uplinks come in bursts: collect the rest of this one for a moment instead of
                 // being woken for every few of them (measured in bench/: half the broker's

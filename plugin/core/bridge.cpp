@@ -425,6 +425,7 @@ void Bridge::save_state(const std::vector<Outgoing>& extra_unpublished) {
     std::string error;
     if (s_.store.save(serialize_state(state, nodes_), error)) {
         dirty_ = false;
+        ++saves_;
         if (save_failing_) s_.log.log(LogLevel::kNotice, "state file written again");
         save_failing_ = false;
     } else if (!save_failing_) {

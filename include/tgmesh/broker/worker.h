@@ -42,6 +42,7 @@ class Worker {
     adapters::SteadyClock clock_;
     adapters::FileStore store_;
     std::unique_ptr<core::Bridge> bridge_;
+    uint64_t saves_trimmed_ = 0;  // worker thread only
     std::atomic<bool> stop_{false};
     std::thread thread_;
 };

@@ -71,6 +71,8 @@ class Bridge {
     void shutdown(const std::vector<Outgoing>& unpublished);
 
     const Stats& stats() const { return stats_; }
+    // State files written so far (the worker returns the heap after each).
+    uint64_t saves() const { return saves_; }
     const Config& config() const { return config_; }
     mesh::NodeNum node_id() const { return downlinks_.node(); }
     const NodeRegistry& nodes() const { return nodes_; }
@@ -118,6 +120,7 @@ class Bridge {
     ChatCommands commands_;
 
     bool dirty_ = false;
+    uint64_t saves_ = 0;
     bool save_failing_ = false;
     Millis next_save_at_ = 0;
     Millis next_announce_at_ = kNever;
