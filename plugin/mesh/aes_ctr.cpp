@@ -12,6 +12,22 @@ struct CipherCtxDeleter {
     void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+// Every uplink is opened here, so the per-call costs count (bench/codec): OpenSSL 3 looks a
+// cipher up in its providers on each init given EVP_aes_*(), so the two ciphers are fetched
+// once, and each thread keeps one context instead of allocating one per packet.
+const EVP_CIPHER* ctr_cipher(size_t key_size) {
+    static EVP_CIPHER* const aes128 = EVP_CIPHER_fetch(nullptr, "AES-128-CTR", nullptr);
+    static EVP_CIPHER* const aes256 = EVP_CIPHER_fetch(nullptr, "AES-256-CTR", nullptr);
+    if (key_size == 16) return aes128 ? aes128 : EVP_aes_128_ctr();
+    if (key_size == 32) return aes256 ? aes256 : EVP_aes_256_ctr();
+    return nullptr;
+}
+
+EVP_CIPHER_CTX* thread_context() {
+    thread_local CipherCtx ctx(EVP_CIPHER_CTX_new());
+    return ctx.get();
+}
 }  // namespace
 
 Nonce packet_nonce(uint32_t packet_id, uint32_t from) {
@@ -24,23 +40,17 @@ Nonce packet_nonce(uint32_t packet_id, uint32_t from) {
 }
 
 std::optional<Bytes> aes_ctr(BytesView key, const Nonce& iv, BytesView data) {
-    const EVP_CIPHER* cipher = nullptr;
     if (key.empty()) return Bytes(data);
-    if (key.size() == 16) {
-        cipher = EVP_aes_128_ctr();
-    } else if (key.size() == 32) {
-        cipher = EVP_aes_256_ctr();
-    } else {
-        return std::nullopt;
-    }
-    CipherCtx ctx(EVP_CIPHER_CTX_new());
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, byte_ptr(key), iv.data()) != 1) {
+    const EVP_CIPHER* cipher = ctr_cipher(key.size());
+    if (cipher == nullptr) return std::nullopt;
+    EVP_CIPHER_CTX* ctx = thread_context();
+    if (ctx == nullptr || EVP_EncryptInit_ex(ctx, cipher, nullptr, byte_ptr(key), iv.data()) != 1) {
         return std::nullopt;
     }
     Bytes out(data.size(), '\0');
     int written = 0;
     if (!data.empty() &&
-        EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &written,
+        EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &written,
                           byte_ptr(data), static_cast<int>(data.size())) != 1) {
         return std::nullopt;
     }
