@@ -10,14 +10,16 @@ bool Handoff::push_uplink(std::string_view topic, const void* payload, size_t le
     bool was_empty = false;
     {
         std::lock_guard lock(mu_);
-        if (uplinks_.size() >= kMaxUplinks || uplink_bytes_ + length > kMaxUplinkBytes) {
+        if (payload == nullptr) length = 0;
+        if (uplinks_.size() >= kMaxUplinks ||
+            uplink_bytes_.size() + topic.size() + length > kMaxUplinkBytes) {
             ++uplinks_dropped_;
             return false;
         }
         was_empty = uplinks_.empty();
-        uplinks_.push_back(
-            {std::string(topic), Bytes(static_cast<const char*>(payload), payload ? length : 0)});
-        uplink_bytes_ += length;
+        uplink_bytes_.append(topic);
+        uplink_bytes_.append(static_cast<const char*>(payload), length);
+        uplinks_.push_back({static_cast<uint32_t>(topic.size()), static_cast<uint32_t>(length)});
     }
     // The worker drains the whole queue when it wakes, and while it is awake it comes back for
     // more by itself: a wake (a syscall on each side) only for the first uplink it sleeps on.
@@ -60,9 +62,21 @@ bool Handoff::worker_has_input() const {
 
 void Handoff::take_for_worker(WorkerInput& in) {
     std::lock_guard lock(mu_);
+    worker_index_.clear();
+    worker_index_.swap(uplinks_);
+    in.bytes.clear();
+    in.bytes.swap(uplink_bytes_);
+    // The broker thread now fills the worker's previous buffer: after a flood, let it go
+    // rather than keep up to kMaxUplinkBytes resident.
+    if (uplink_bytes_.capacity() > kKeepBufferBytes) Bytes().swap(uplink_bytes_);
     in.uplinks.clear();
-    in.uplinks.swap(uplinks_);
-    uplink_bytes_ = 0;
+    size_t at = 0;
+    const std::string_view bytes = in.bytes;
+    for (const Packed& u : worker_index_) {
+        in.uplinks.push_back({bytes.substr(at, u.topic_length),
+                              bytes.substr(at + u.topic_length, u.payload_length)});
+        at += u.topic_length + u.payload_length;
+    }
     in.receipts.clear();
     in.receipts.swap(receipts_);
     in.config = std::move(config_);

@@ -2,13 +2,11 @@
 
 namespace tgmesh::core {
 
-namespace {
-bool worth_logging(Drop d) {
+bool DropReporter::worth_logging(Drop d) {
     return d == Drop::kMalformedEnvelope || d == Drop::kUndecryptable ||
            d == Drop::kInboundQueueFull || d == Drop::kTelegramQueueFull ||
            d == Drop::kMeshQueueFull;
 }
-}  // namespace
 
 void DropReporter::note(Drop reason, const std::string& example, uint64_t count) {
     if (!worth_logging(reason)) return;

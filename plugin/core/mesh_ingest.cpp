@@ -21,7 +21,15 @@ bool is_pki(const mesh::Envelope& env, std::string_view topic_channel) {
 
 void MeshIngest::drop(Drop reason) {
     stats_.drop(reason);
-    drops_.note(reason, "on " + std::string(topic_));
+    if (DropReporter::worth_logging(reason)) drops_.note(reason, "on " + std::string(topic_));
+}
+
+const std::string& MeshIngest::own_id() {
+    if (own_id_.empty() || own_num_ != downlinks_.node()) {
+        own_num_ = downlinks_.node();
+        own_id_ = mesh::format_node_id(own_num_);
+    }
+    return own_id_;
 }
 
 IngestResult MeshIngest::ingest(std::string_view topic, BytesView payload) {
@@ -158,7 +166,7 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
         return result;
     }
     const mesh::Packet& p = env->packet;
-    if (env->gateway_id == mesh::format_node_id(downlinks_.node())) {
+    if (env->gateway_id == own_id()) {
         drop(Drop::kOwnPacket);
         return result;
     }
@@ -210,7 +218,7 @@ IngestResult MeshIngest::ingest_json(std::string_view topic_channel, BytesView p
         return result;
     }
     if (up->type == "sendtext") return result;  // a downlink for gateways, not an uplink
-    if (up->sender == mesh::format_node_id(downlinks_.node())) {
+    if (up->sender == own_id()) {
         drop(Drop::kOwnPacket);
         return result;
     }

@@ -44,9 +44,16 @@ std::optional<Bytes> aes_ctr(BytesView key, const Nonce& iv, BytesView data) {
     const EVP_CIPHER* cipher = ctr_cipher(key.size());
     if (cipher == nullptr) return std::nullopt;
     EVP_CIPHER_CTX* ctx = thread_context();
-    if (ctx == nullptr || EVP_EncryptInit_ex(ctx, cipher, nullptr, byte_ptr(key), iv.data()) != 1) {
+    if (ctx == nullptr) return std::nullopt;
+    // The context keeps the key schedule of the last key: for the same key only the IV is set.
+    thread_local Bytes ctx_key;
+    const bool same_key = !ctx_key.empty() && BytesView(ctx_key) == key;
+    if (EVP_EncryptInit_ex(ctx, same_key ? nullptr : cipher, nullptr,
+                           same_key ? nullptr : byte_ptr(key), iv.data()) != 1) {
+        ctx_key.clear();
         return std::nullopt;
     }
+    if (!same_key) ctx_key.assign(key);
     Bytes out(data.size(), '\0');
     int written = 0;
     if (!data.empty() &&

@@ -16,9 +16,10 @@
 
 namespace tgmesh::broker {
 
+// Views into WorkerInput::bytes: valid until the next take_for_worker.
 struct Uplink {
-    std::string topic;
-    Bytes payload;
+    std::string_view topic;
+    BytesView payload;
 };
 
 struct Receipt {
@@ -36,6 +37,7 @@ class Handoff : public core::Publisher, public core::Logger {
   public:
     static constexpr size_t kMaxUplinks = 10000;
     static constexpr size_t kMaxUplinkBytes = size_t{8} << 20;
+    static constexpr size_t kKeepBufferBytes = size_t{256} << 10;
     static constexpr size_t kMaxLogLines = 1000;
 
     // Called whenever the worker has something new to do; must be callable from any thread.
@@ -52,6 +54,7 @@ class Handoff : public core::Publisher, public core::Logger {
     // --- worker thread ---
     struct WorkerInput {
         std::vector<Uplink> uplinks;
+        Bytes bytes;  // every uplink's topic and payload, back to back
         std::vector<Receipt> receipts;
         std::optional<core::Config> config;
         uint64_t uplinks_dropped = 0;
@@ -72,8 +75,15 @@ class Handoff : public core::Publisher, public core::Logger {
     void wake();
 
     mutable std::mutex mu_;
-    std::vector<Uplink> uplinks_;
-    size_t uplink_bytes_ = 0;
+    // Uplinks packed into one buffer that keeps its capacity: no allocation per message, and
+    // the broker thread writes memory it wrote before instead of blocks the worker freed.
+    struct Packed {
+        uint32_t topic_length;
+        uint32_t payload_length;
+    };
+    std::vector<Packed> uplinks_;
+    Bytes uplink_bytes_;
+    std::vector<Packed> worker_index_;  // swapped with uplinks_ by take_for_worker
     uint64_t uplinks_dropped_ = 0;
     std::vector<Receipt> receipts_;
     std::optional<core::Config> config_;

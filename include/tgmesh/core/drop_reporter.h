@@ -18,6 +18,9 @@ class DropReporter {
     DropReporter(Logger& log, const Clock& clock) : log_(log), clock_(clock) {}
     // `count` drops of one kind at once (the broker thread reports its drops in batches).
     void note(Drop reason, const std::string& example, uint64_t count = 1);
+    // Whether note() logs this kind at all (the others are only counted by the caller): lets a
+    // caller skip building the example on hot paths (duplicates).
+    static bool worth_logging(Drop d);
 
   private:
     struct Entry {

@@ -73,6 +73,8 @@ class MeshIngest {
     std::optional<mesh::Data> open_pki(const mesh::Packet& packet, IngestResult& result);
     void apply_payload(mesh::NodeNum from, const mesh::Data& data);
     void drop(Drop reason);
+    // format_node_id of the bridge's node, formatted again only when the node changes.
+    const std::string& own_id();
 
     const Config& config_;
     const mesh::Keyring& keys_;
@@ -84,6 +86,8 @@ class MeshIngest {
     const Clock& clock_;
     std::set<std::string> gateways_seen_;
     std::string_view topic_;  // of the uplink being ingested, for drop reports
+    mesh::NodeNum own_num_ = 0;
+    std::string own_id_;
 };
 
 }  // namespace tgmesh::core
