@@ -49,6 +49,7 @@
 #include "tgmesh/adapters/curl_http.h"
 #include "tgmesh/adapters/steady_clock.h"
 #include "tgmesh/broker/handoff.h"
+#include "tgmesh/broker/worker.h"
 #include "tgmesh/core/bridge.h"
 #include "tgmesh/core/config.h"
 #include "tgmesh/core/dedup.h"
@@ -650,11 +651,11 @@ Metric bench_match_copy(const Options& o, const Dataset& ds) {
 
 // The same with the worker side running: a thread pinned to another CPU, woken through
 // CurlHttp::wakeup (the plugin's waker), takes the queue with take_for_worker and ingests it
-// with MeshIngest, looping like Worker::run (drain, sleep in curl's poll when the queue is
-// empty). So the mutex, the wake-ups (a write to curl's wake-up socket whenever the queue was
-// empty) and the cross-thread cache traffic and frees are paid as in the broker. Messages
-// arrive paced (one every `pace_ns`, a busy broker), each call is timed on its own and the cost
-// of the two clock reads around it is subtracted.
+// with MeshIngest, looping like Worker::run (after a round with uplinks it polls again after
+// kUplinkBatch; otherwise it sleeps in curl's poll until the broker thread wakes it). So the
+// mutex, the wake-ups and the cross-thread cache traffic and frees are paid as in the broker.
+// Messages arrive paced (one every `pace_ns`, a busy broker), each call is timed on its own and the
+// cost of the two clock reads around it is subtracted.
 Metric bench_match_copy_threaded(const Options& o, const core::Config& config,
                                  const mesh::Keyring& keys, core::Downlinks& downlinks,
                                  const Dataset& ds, int worker_cpu, long pace_ns) {
@@ -676,9 +677,18 @@ Metric bench_match_copy_threaded(const Options& o, const core::Config& config,
                 sink += rig.ingest.ingest(u.topic, u.payload).heard.has_value();
             taken += in.uplinks.size();
             dropped += in.uplinks_dropped;
-            if (p.handoff.worker_has_input()) continue;
-            ++sleeps;
-            http.wait(50);
+            // The end of Worker::run's loop (keep in sync): after uplinks, collect more for
+            // kUplinkBatch without wake-ups; else sleep until woken.
+            if (!in.uplinks.empty()) {
+                http.wait(broker::Worker::kUplinkBatch);
+                continue;
+            }
+            p.handoff.set_worker_asleep(true);
+            if (!p.handoff.worker_has_input()) {
+                ++sleeps;
+                http.wait(50);
+            }
+            p.handoff.set_worker_asleep(false);
         }
         g_sink = g_sink + sink;
     });
@@ -725,6 +735,17 @@ Metric bench_match_copy_threaded(const Options& o, const core::Config& config,
     stop = true;
     http.wakeup();
     worker.join();
+    // Every handed-over uplink reached the worker intact.
+    const auto& st = rig.stats;
+    if (st.uplinks != taken.load() || st.dropped(core::Drop::kMalformedEnvelope) != 0 ||
+        st.dropped(core::Drop::kUndecryptable) != 0 || st.decoded == 0) {
+        std::fprintf(stderr,
+                     "threaded handoff check failed: %" PRIu64 " ingested of %" PRIu64
+                     " taken, %" PRIu64 " malformed, %" PRIu64 " undecryptable\n",
+                     st.uplinks, taken.load(), st.dropped(core::Drop::kMalformedEnvelope),
+                     st.dropped(core::Drop::kUndecryptable));
+        std::exit(1);
+    }
     char buf[128];
     std::snprintf(buf, sizeof buf, " (worker slept %.0f times per 1000 uplinks%s)",
                   1000.0 * static_cast<double>(sleeps.load() - sleeps_before) /

@@ -1,4 +1,4 @@
-// make_big_state <path> [--nodes N] [--links N] [--chat-id ID] [--seed S]
+// make_big_state <path> [--nodes N] [--links N] [--chat-id ID] [--seed S] [--cjson-arena]
 //
 // Writes a tgmesh state file for the memory benchmark (issue 6, item 5): by default 10,000
 // known nodes (long and short names, hardware, role, X25519 public key, position, battery,
@@ -15,8 +15,12 @@
 // A second line, "# memory ...", tells what the loaded state costs a process: the heap the
 // nodes and links occupy, the RSS peak while parse_state runs (text + cJSON tree + objects)
 // and the peak of one serialize_state (the plugin saves every 30 s when something changed).
+// --cjson-arena repeats that with cJSON allocating from blocks freed as a whole (see below).
+#include <cjson/cJSON.h>
 #include <malloc.h>
+#include <sys/mman.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -43,8 +47,9 @@ const char* const kPlaces[] = {"Ridge",   "Harbor", "Valley",  "Summit", "Bridge
 const char* const kKinds[] = {"Base", "Mobile", "Relay", "Solar", "Home", "Car", "Hike", "Roof"};
 
 int usage() {
-    std::fprintf(
-        stderr, "usage: make_big_state <path> [--nodes N] [--links N] [--chat-id ID] [--seed S]\n");
+    std::fprintf(stderr,
+                 "usage: make_big_state <path> [--nodes N] [--links N] [--chat-id ID] [--seed S] "
+                 "[--cjson-arena]\n");
     return 2;
 }
 
@@ -74,6 +79,50 @@ size_t heap_in_use() {
 }
 double mib(size_t after, size_t before) {
     return (static_cast<double>(after) - static_cast<double>(before)) / 1048576.0;
+}
+
+// --cjson-arena (an experiment for the plugin's memory): cJSON's allocations during the load
+// and the save come from big mmap'ed blocks that are unmapped as a whole afterwards, so the
+// document tree's tens of thousands of small blocks never fragment the malloc heap.
+struct CjsonArena {
+    static constexpr size_t kBlock = size_t{4} << 20;
+    std::vector<std::pair<char*, size_t>> blocks;
+    size_t used = kBlock;  // in the last block
+    bool active = false;
+
+    void* alloc(size_t size) {
+        size = (size + 15) & ~size_t{15};
+        if (blocks.empty() || used + size > blocks.back().second) {
+            const size_t length = std::max(kBlock, size);
+            void* p =
+                mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (p == MAP_FAILED) return nullptr;
+            blocks.emplace_back(static_cast<char*>(p), length);
+            used = 0;
+        }
+        void* out = blocks.back().first + used;
+        used += size;
+        return out;
+    }
+    bool owns(void* p) const {
+        for (const auto& [base, length] : blocks)
+            if (static_cast<char*>(p) >= base && static_cast<char*>(p) < base + length) return true;
+        return false;
+    }
+    void release() {
+        for (const auto& [base, length] : blocks)
+            munmap(base, length);
+        blocks.clear();
+        used = kBlock;
+    }
+};
+CjsonArena g_arena;
+
+void* arena_malloc(size_t size) {
+    return g_arena.active ? g_arena.alloc(size) : std::malloc(size);
+}
+void arena_free(void* p) {
+    if (p != nullptr && !g_arena.owns(p)) std::free(p);
 }
 
 // The state document: nodes and message links built with the library's own types.
@@ -163,8 +212,13 @@ int main(int argc, char** argv) {
     size_t link_count = 2000;
     int64_t chat_id = -1001;
     uint64_t seed = 20260601;
+    bool cjson_arena = false;
     for (int i = 2; i < argc; ++i) {
         std::string a = argv[i];
+        if (a == "--cjson-arena") {
+            cjson_arena = true;
+            continue;
+        }
         if (i + 1 >= argc) return usage();
         if (a == "--nodes") {
             node_count = std::strtoull(argv[++i], nullptr, 10);
@@ -193,6 +247,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     const size_t file_bytes = text.size();
+    if (cjson_arena) {
+        cJSON_Hooks hooks{arena_malloc, arena_free};
+        cJSON_InitHooks(&hooks);
+    }
 
     // Read it back the way the plugin does at start-up (Bridge::load_state), measuring what the
     // plugin's memory pays for it: the peak while parsing and what stays.
@@ -209,21 +267,31 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "cannot read %s back: %s\n", path.c_str(), loaded.error.c_str());
             return 1;
         }
-        if (!core::parse_state(*loaded.text, back, back_nodes, error)) {
+        g_arena.active = cjson_arena;
+        const bool parsed = core::parse_state(*loaded.text, back, back_nodes, error);
+        g_arena.active = false;
+        if (!parsed) {
             std::fprintf(stderr, "%s does not parse as a state: %s\n", path.c_str(), error.c_str());
             return 1;
         }
         back_messages.restore(back.message_links);
     }
+    g_arena.release();
     const Rss rss_loaded = rss();
     const size_t heap_loaded = heap_in_use();
+    // The worker returns freed heap after loading (and after each save) with malloc_trim.
+    malloc_trim(0);
+    const Rss rss_loaded_trimmed = rss();
     // ... and what the periodic save (every 30 s when something changed) costs on top.
     reset_peak();
     size_t saved_bytes = 0;
     {
         back.message_links = back_messages.links();
+        g_arena.active = cjson_arena;
         saved_bytes = core::serialize_state(back, back_nodes).size();
+        g_arena.active = false;
     }
+    g_arena.release();
     const Rss rss_saved = rss();
     malloc_trim(0);
     const Rss rss_trimmed = rss();
@@ -245,10 +313,12 @@ int main(int argc, char** argv) {
         receptions, back_messages.size(), chat_id, ok ? "OK" : "MISMATCH");
     std::printf(
         "# memory of the loaded state: heap in use +%.1f MiB (nodes and links); RSS +%.1f "
-        "MiB after load, peak +%.1f MiB while loading; a save: peak +%.1f MiB, RSS "
-        "+%.1f MiB after it, +%.1f MiB after malloc_trim(0)\n",
+        "MiB after load (peak +%.1f MiB while loading), +%.1f MiB after malloc_trim(0); "
+        "a save from there: peak +%.1f MiB, RSS +%.1f MiB after it, +%.1f MiB after "
+        "malloc_trim(0)\n",
         mib(heap_loaded, heap_before), mib(rss_loaded.now, rss_before.now),
-        mib(rss_loaded.peak, rss_before.now), mib(rss_saved.peak, rss_before.now),
-        mib(rss_saved.now, rss_before.now), mib(rss_trimmed.now, rss_before.now));
+        mib(rss_loaded.peak, rss_before.now), mib(rss_loaded_trimmed.now, rss_before.now),
+        mib(rss_saved.peak, rss_before.now), mib(rss_saved.now, rss_before.now),
+        mib(rss_trimmed.now, rss_before.now));
     return ok ? 0 : 1;
 }
