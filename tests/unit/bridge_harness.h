@@ -50,6 +50,17 @@ struct Harness {
         bridge->start();
         bridge->run_due();
     }
+    // Started and connected to the Bot API, the start-up announcement taken off the mesh.
+    void start_connected(Config config = base_config()) {
+        start(std::move(config));
+        take_published();
+        connect_telegram();
+    }
+    // The same with the start-up calls (setMyCommands) answered.
+    void start_ready(Config config = base_config()) {
+        start_connected(std::move(config));
+        flush_api();
+    }
     // Answers getMe and leaves a getUpdates pending.
     void connect_telegram() {
         auto me = http.take("getMe");

@@ -41,17 +41,9 @@ const Call* find_call(const std::vector<Call>& calls, const std::string& method)
     return nullptr;
 }
 
-// Started, connected, and the start-up calls (setMyCommands) answered.
-void start_connected(Harness& h, Config config = base_config()) {
-    h.start(std::move(config));
-    h.take_published();
-    h.connect_telegram();
-    h.flush_api();
-}
-
 void write_picker_pages_and_sends_the_next_text_as_a_dm(void**) {
     Harness h;
-    start_connected(h);
+    h.start_ready();
     hear_nodes(h, 10);
     h.deliver_updates("[" + update(1, kChat, kAdmin, "/write") + "]");
     auto calls = h.flush_api();
@@ -112,7 +104,7 @@ void write_picker_pages_and_sends_the_next_text_as_a_dm(void**) {
 
 void write_presses_by_others_stale_or_unknown_are_answered(void**) {
     Harness h;
-    start_connected(h);
+    h.start_ready();
     hear_nodes(h, 3);
     h.deliver_updates("[" + update(1, kChat, kAdmin, "/write") + "]");
     auto buttons = find_call(h.flush_api(), "sendMessage")->buttons();
@@ -148,7 +140,7 @@ void write_cancel_or_an_expired_pick_sends_no_dm(void**) {
     Config c = base_config();
     c.chat_to_mesh = false;  // so that a text that is not a DM goes nowhere
     Harness h;
-    start_connected(h, c);
+    h.start_ready(c);
     hear_nodes(h, 2);
     h.deliver_updates("[" + update(1, kChat, kAdmin, "/write") + "]");
     auto buttons = find_call(h.flush_api(), "sendMessage")->buttons();
@@ -171,7 +163,7 @@ void write_cancel_or_an_expired_pick_sends_no_dm(void**) {
 
 void write_with_no_nodes_says_so(void**) {
     Harness h;
-    start_connected(h);
+    h.start_ready();
     h.deliver_updates("[" + update(1, kChat, kAdmin, "/write") + "]");
     auto calls = h.flush_api();
     assert_string_equal(find_call(calls, "sendMessage")->text().c_str(), "No nodes heard yet.");
@@ -180,7 +172,7 @@ void write_with_no_nodes_says_so(void**) {
 
 void nodes_pages_through_and_filters(void**) {
     Harness h;
-    start_connected(h);
+    h.start_ready();
     hear_nodes(h, 17);
     hear_nodes(h, 2, "Base", 0x20000001);
     h.deliver_updates("[" + update(1, kChat, kAdmin, "/nodes") + "]");
@@ -224,7 +216,7 @@ void nodes_pages_through_and_filters(void**) {
 
 void node_details_and_location_pin(void**) {
     Harness h;
-    start_connected(h);
+    h.start_ready();
     h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111",
                               nodeinfo_envelope(kAlice, 1, "Base Camp", "BC"));
     UplinkSpec pos;
@@ -281,7 +273,7 @@ void precision_bits_become_metres(void**) {
 
 void send_nearby_uses_one_hop_and_lists_direct_neighbours(void**) {
     Harness h;
-    start_connected(h);
+    h.start_ready();
     UplinkSpec direct;
     direct.from = 0x0000d1d1;
     direct.id = 1;
@@ -325,7 +317,7 @@ void send_nearby_in_json_mode_is_originated_with_no_hops(void**) {
     c.downlink = DownlinkMode::kJson;
     c.gateway_id = 0x11111111;
     Harness h;
-    start_connected(h, c);
+    h.start_ready(c);
     h.deliver_updates("[" + update(1, kChat, kBob, "/send_nearby hello") + "]");
     auto out = h.take_published();
     assert_int_equal(out.size(), 1);

@@ -11,13 +11,6 @@ constexpr int64_t kForum = -2002;
 constexpr int64_t kOpsTopic = 42;
 constexpr const char* kGatewayTopic = "msh/US/2/e/LongFast/!11111111";
 
-void start_connected(Harness& h, Config config = base_config()) {
-    h.start(std::move(config));
-    h.take_published();
-    h.connect_telegram();
-    h.flush_api();
-}
-
 Config mapped_config() {
     Options opts = {{"bot_token", kToken},
                     {"api_url", "http://127.0.0.1:9"},
@@ -54,7 +47,7 @@ std::vector<Call> sent(const std::vector<Call>& calls) {
 
 void each_channel_posts_to_its_chat_or_topic(void**) {
     Harness h;
-    start_connected(h, mapped_config());
+    h.start_ready(mapped_config());
     UplinkSpec ops;
     ops.channel = "Ops";
     ops.id = 1;
@@ -76,7 +69,7 @@ void each_channel_posts_to_its_chat_or_topic(void**) {
 
 void what_is_written_in_a_topic_goes_to_its_channel(void**) {
     Harness h;
-    start_connected(h, mapped_config());
+    h.start_ready(mapped_config());
     h.deliver_updates("[" + in_topic(update(1, kForum, 5, "status green"), kOpsTopic) + "]");
     auto out = h.take_published();
     assert_int_equal(out.size(), 1);
@@ -105,7 +98,7 @@ void what_is_written_in_a_topic_goes_to_its_channel(void**) {
 
 void mesh_replies_and_reactions_answer_their_chat_message(void**) {
     Harness h;
-    start_connected(h);
+    h.start_ready();
     UplinkSpec original;
     original.id = 0x100;
     original.payload = "who is on the ridge?";
@@ -147,7 +140,7 @@ void chat_replies_go_to_the_mesh_as_replies(void**) {
     Config c = base_config();
     c.chat_to_mesh = false;  // a reply to a DM is still a DM; one to a broadcast is chat
     Harness h;
-    start_connected(h, c);
+    h.start_ready(c);
     UplinkSpec broadcast;
     broadcast.id = 0x200;
     broadcast.payload = "anyone?";
@@ -180,7 +173,7 @@ void chat_replies_go_to_the_mesh_as_replies(void**) {
 
     // With chat_to_mesh, a reply to a broadcast goes to the channel, answering it.
     Harness open_chat;
-    start_connected(open_chat);
+    open_chat.start_ready();
     open_chat.bridge->on_mqtt_message(kGatewayTopic, seal(broadcast));
     open_chat.flush_api();
     open_chat.take_published();
@@ -196,7 +189,7 @@ void chat_replies_go_to_the_mesh_as_replies(void**) {
 
 void the_message_map_survives_a_restart(void**) {
     Harness h;
-    start_connected(h);
+    h.start_ready();
     UplinkSpec original;
     original.id = 0x300;
     original.payload = "before restart";
@@ -208,7 +201,7 @@ void the_message_map_survives_a_restart(void**) {
 
     Harness again;
     again.store.text = saved;
-    start_connected(again);
+    again.start_ready();
     again.take_published();
     again.deliver_updates("[" + update(1, kChat, 5, "after", "group", posted_as) + "]");
     auto out = again.take_published();

@@ -11,12 +11,6 @@ using Call = Harness::ApiCall;
 constexpr const char* kGatewayTopic = "msh/US/2/e/LongFast/!11111111";
 constexpr Millis kDay = 24 * kHour;
 
-void start_connected(Harness& h, Config config = base_config()) {
-    h.start(std::move(config));
-    h.take_published();
-    h.connect_telegram();
-}
-
 std::vector<std::string> texts(const std::vector<Call>& calls) {
     std::vector<std::string> out;
     for (const auto& c : calls) {
@@ -54,7 +48,7 @@ void battery(Harness& h, mesh::NodeNum from, uint32_t id, uint32_t level) {
 
 void status_is_for_admins_and_counts_everything(void**) {
     Harness h;
-    start_connected(h);
+    h.start_connected();
     h.flush_api();
     hear(h, 0x0000a001, 1, "!11111111");
     hear(h, 0x0000a002, 2, "!11111111");
@@ -80,7 +74,7 @@ void new_nodes_are_told_once_in_a_batch(void**) {
     Config c = base_config();
     c.alert_new_nodes = true;
     Harness h;
-    start_connected(h, c);
+    h.start_connected(c);
     h.flush_api();
     hear(h, 0x0000a001, 1);
     hear(h, 0x0000a002, 2);
@@ -97,7 +91,7 @@ void new_nodes_are_told_once_in_a_batch(void**) {
 
     // Off by default.
     Harness quiet;
-    start_connected(quiet);
+    quiet.start_connected();
     quiet.flush_api();
     hear(quiet, 0x0000a001, 1);
     quiet.clock.advance(2 * Alerts::kNewNodeBatch);
@@ -108,7 +102,7 @@ void low_battery_is_told_once_per_episode(void**) {
     Config c = base_config();
     c.alert_battery_percent = 20;
     Harness h;
-    start_connected(h, c);
+    h.start_connected(c);
     h.flush_api();
     battery(h, 0x0000b001, 1, 50);
     battery(h, 0x0000b001, 2, 19);
@@ -133,7 +127,7 @@ void a_node_heard_most_days_and_then_silent_is_told_once(void**) {
     Config c = base_config();
     c.alert_silent_hours = 30;
     Harness h;
-    start_connected(h, c);
+    h.start_connected(c);
     h.flush_api();
     // Regular: heard on each of six days. Occasional: heard on two.
     for (uint32_t day = 0; day < 6; ++day) {
@@ -164,7 +158,7 @@ void command_menus_are_set_for_everyone_and_for_admins(void**) {
         Config c = base_config();
         c.language = std::string(language) == "ru" ? Language::kRu : Language::kEn;
         Harness h;
-        start_connected(h, c);
+        h.start_connected(c);
         std::vector<Call> menus;
         for (auto& call : h.flush_api()) {
             if (call.method == "setMyCommands") menus.push_back(call);
@@ -194,7 +188,7 @@ void command_menus_are_set_for_everyone_and_for_admins(void**) {
 
 void help_shows_examples_and_start_explains_privacy_mode(void**) {
     Harness h;
-    start_connected(h);
+    h.start_connected();
     h.flush_api();
     h.deliver_updates("[" + update(1, kChat, 5, "/help") + "," + update(2, kChat, 5, "/start") +
                       "," + update(3, kChat, kAdmin, "/help") + "]");
@@ -215,7 +209,7 @@ void russian_covers_replies_and_keyboards(void**) {
     Config c = base_config();
     c.language = Language::kRu;
     Harness h;
-    start_connected(h, c);
+    h.start_connected(c);
     h.flush_api();
     hear(h, 0x0000a001, 1);
     h.deliver_updates("[" + update(1, kChat, 5, "/write") + "," + update(2, kChat, 5, "/status") +
