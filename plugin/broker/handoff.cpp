@@ -43,6 +43,33 @@ void Handoff::push_config(core::Config config) {
     wake();
 }
 
+bool Handoff::push_control(core::ControlRequest request) {
+    {
+        std::lock_guard lock(mu_);
+        if (control_.size() >= kMaxControlRequests) {
+            ++control_dropped_;
+            return false;
+        }
+        control_.push_back(std::move(request));
+    }
+    wake();
+    return true;
+}
+
+void Handoff::push_roots(std::vector<std::string> roots) {
+    std::lock_guard lock(mu_);
+    roots_ = std::move(roots);
+    tick_work_.store(true, std::memory_order_release);
+}
+
+bool Handoff::take_roots(std::vector<std::string>& roots) {
+    std::lock_guard lock(mu_);
+    if (!roots_) return false;
+    roots = std::move(*roots_);
+    roots_.reset();
+    return true;
+}
+
 void Handoff::take_for_tick(std::vector<core::Outgoing>& outgoing, std::vector<LogLine>& logs) {
     std::lock_guard lock(mu_);
     tick_work_.store(false, std::memory_order_release);
@@ -57,7 +84,8 @@ void Handoff::take_for_tick(std::vector<core::Outgoing>& outgoing, std::vector<L
 
 bool Handoff::worker_has_input() const {
     std::lock_guard lock(mu_);
-    return !uplinks_.empty() || !receipts_.empty() || config_.has_value() || uplinks_dropped_ > 0;
+    return !uplinks_.empty() || !receipts_.empty() || config_.has_value() || !control_.empty() ||
+           uplinks_dropped_ > 0 || control_dropped_ > 0;
 }
 
 void Handoff::take_for_worker(WorkerInput& in) {
@@ -81,8 +109,12 @@ void Handoff::take_for_worker(WorkerInput& in) {
     in.receipts.swap(receipts_);
     in.config = std::move(config_);
     config_.reset();
+    in.control.clear();
+    in.control.swap(control_);
     in.uplinks_dropped = uplinks_dropped_;
     uplinks_dropped_ = 0;
+    in.control_dropped = control_dropped_;
+    control_dropped_ = 0;
 }
 
 void Handoff::publish(core::Outgoing message) {

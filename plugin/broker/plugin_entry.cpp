@@ -2,10 +2,6 @@
 // thread only matches topics, copies and enqueues (MESSAGE), publishes what the worker queued
 // and writes its log lines (TICK), and re-reads the configuration (RELOAD). Every callback
 // catches everything: an exception crossing into the broker would kill it.
-#include <mosquitto.h>
-#include <mosquitto_broker.h>
-#include <mosquitto_plugin.h>
-
 #include <curl/curl.h>
 
 #include <atomic>
@@ -14,11 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "mosquitto_api.h"
 #include "tgmesh/adapters/curl_http.h"
 #include "tgmesh/adapters/steady_clock.h"
 #include "tgmesh/broker/handoff.h"
 #include "tgmesh/broker/worker.h"
 #include "tgmesh/core/config.h"
+#include "tgmesh/core/control_api.h"
 #include "tgmesh/mesh/topic.h"
 
 namespace {
@@ -30,6 +28,9 @@ namespace broker = tgmesh::broker;
 // Uplinks larger than this are not Meshtastic (gateways cannot send over ~1 KiB); they are
 // handed over empty so the worker counts and logs them as malformed.
 constexpr size_t kMaxUplinkPayload = size_t{64} << 10;
+// Control requests are small JSON documents; a larger one is answered as invalid.
+constexpr size_t kMaxControlPayload = size_t{64} << 10;
+const std::string kControlTopic(core::ControlApi::kTopic);
 // Mosquitto 2.0.11-2.0.14 never deliver ticks with per_listener_settings true.
 constexpr Millis kTickWatchdog = 5000;
 
@@ -82,7 +83,7 @@ void publish_now(Plugin& p, const core::Outgoing& m) {
             std::memcpy(payload, m.payload.data(), m.payload.size());
             int rc = mosquitto_broker_publish(m.client_id.empty() ? nullptr : m.client_id.c_str(),
                                               m.topic.c_str(), static_cast<int>(m.payload.size()),
-                                              payload, 1, false, nullptr);
+                                              payload, m.qos, m.retain, nullptr);
             ok = (rc == MOSQ_ERR_SUCCESS);
             if (!ok) mosquitto_free(payload);
         }
@@ -94,6 +95,7 @@ void publish_now(Plugin& p, const core::Outgoing& m) {
 }
 
 void flush_to_broker(Plugin& p) {
+    p.handoff.take_roots(p.roots);
     p.handoff.take_for_tick(p.tick_out, p.tick_logs);
     for (const auto& m : p.tick_out)
         publish_now(p, m);
@@ -103,8 +105,9 @@ void flush_to_broker(Plugin& p) {
     p.tick_logs.clear();
 }
 
-int on_tick(int, void*, void* userdata) {
+int on_tick(int, void* event_data, void* userdata) {
     try {
+        broker::ask_next_tick(static_cast<mosquitto_evt_tick*>(event_data));
         auto& p = *static_cast<Plugin*>(userdata);
         p.tick_seen = true;
         if (p.handoff.tick_has_work()) flush_to_broker(p);
@@ -142,6 +145,26 @@ int on_message(int, void* event_data, void* userdata) {
     return MOSQ_ERR_SUCCESS;
 }
 
+// A PUBLISH to $CONTROL/tgmesh/v1 that the broker's ACL allowed: copied for the worker, which
+// answers on $CONTROL/tgmesh/v1/response.
+int on_control(int, void* event_data, void* userdata) {
+    try {
+        auto& p = *static_cast<Plugin*>(userdata);
+        const auto* ed = static_cast<const mosquitto_evt_control*>(event_data);
+        core::ControlRequest request;
+        const char* id = mosquitto_client_id(ed->client);
+        const char* username = mosquitto_client_username(ed->client);
+        request.client_id = id ? id : "";
+        request.username = username ? username : "";
+        if (ed->payload != nullptr && ed->payloadlen <= kMaxControlPayload) {
+            request.payload.assign(static_cast<const char*>(ed->payload), ed->payloadlen);
+        }
+        p.handoff.push_control(std::move(request));
+    } catch (...) {
+    }
+    return MOSQ_ERR_SUCCESS;
+}
+
 int on_reload(int, void*, void* userdata) {
     try {
         auto& p = *static_cast<Plugin*>(userdata);
@@ -157,14 +180,17 @@ int on_reload(int, void*, void* userdata) {
         }
     } catch (...) {
     }
-    // In 2.0 an error here would unregister the broker's own password and ACL checks.
-    return MOSQ_ERR_PLUGIN_DEFER;
+    return broker::kReloadResult;
 }
 
 // In 2.0.x a mosquitto_plugin_id_t starts with the listener it belongs to (NULL for global
-// plugins), which is how per-listener loading shows.
-bool loaded_per_listener(mosquitto_plugin_id_t* id) {
+// plugins), which is how per-listener loading shows. 2.1 delivers ticks per listener too.
+bool loaded_per_listener([[maybe_unused]] mosquitto_plugin_id_t* id) {
+#if TGMESH_MOSQUITTO_21
+    return false;
+#else
     return *reinterpret_cast<void* const*>(id) != nullptr;
+#endif
 }
 
 int fail(const std::string& message) {
@@ -176,6 +202,7 @@ void unregister(Plugin& p) {
     mosquitto_callback_unregister(p.id, MOSQ_EVT_MESSAGE, on_message, nullptr);
     mosquitto_callback_unregister(p.id, MOSQ_EVT_TICK, on_tick, nullptr);
     mosquitto_callback_unregister(p.id, MOSQ_EVT_RELOAD, on_reload, nullptr);
+    mosquitto_callback_unregister(p.id, MOSQ_EVT_CONTROL, on_control, kControlTopic.c_str());
 }
 
 int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* options,
@@ -208,7 +235,8 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
     p->started_at = tgmesh::adapters::steady_now_ms();
     Plugin* raw = p.get();
     p->handoff.set_waker([raw] { raw->http.wakeup(); });
-    p->worker = std::make_unique<broker::Worker>(std::move(*result.config), p->handoff, p->http);
+    p->worker = std::make_unique<broker::Worker>(std::move(*result.config), p->options, p->handoff,
+                                                 p->http);
     if (!p->worker->start()) {
         curl_global_cleanup();
         g_loaded = false;
@@ -216,13 +244,18 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
     }
     if (mosquitto_callback_register(identifier, MOSQ_EVT_MESSAGE, on_message, nullptr, raw) ||
         mosquitto_callback_register(identifier, MOSQ_EVT_TICK, on_tick, nullptr, raw) ||
-        mosquitto_callback_register(identifier, MOSQ_EVT_RELOAD, on_reload, nullptr, raw)) {
+        mosquitto_callback_register(identifier, MOSQ_EVT_RELOAD, on_reload, nullptr, raw) ||
+        mosquitto_callback_register(identifier, MOSQ_EVT_CONTROL, on_control, kControlTopic.c_str(),
+                                    raw)) {
         unregister(*p);
         p->worker->stop();
         curl_global_cleanup();
         g_loaded = false;
         return fail("cannot register the broker callbacks");
     }
+#if TGMESH_MOSQUITTO_21
+    mosquitto_plugin_set_info(identifier, "tgmesh", TGMESH_VERSION);
+#endif
     *userdata = p.release();
     return MOSQ_ERR_SUCCESS;
 }

@@ -9,15 +9,17 @@
 
 namespace tgmesh::broker {
 
-Worker::Worker(core::Config config, Handoff& handoff, adapters::CurlHttp& http)
-    : handoff_(handoff), http_(http), store_(config.state_file) {
+Worker::Worker(core::Config config, core::Options options, Handoff& handoff,
+               adapters::CurlHttp& http)
+    : options_(std::move(options)), handoff_(handoff), http_(http), store_(config.state_file) {
     handoff_.set_secret(config.bot_token);
     http_.set_proxy(config.proxy);
     auto random = [engine = std::make_shared<std::mt19937>(std::random_device{}())]() {
         return static_cast<uint32_t>((*engine)());
     };
     bridge_ = std::make_unique<core::Bridge>(
-        std::move(config), core::Services{clock_, handoff_, http_, store_, handoff_, random});
+        std::move(config), core::Services{clock_, handoff_, http_, store_, handoff_, random,
+                                          [this] { return reload(); }});
 }
 
 Worker::~Worker() {
@@ -52,6 +54,18 @@ void Worker::apply(core::Config config) {
     bridge_->apply_config(std::move(config));
 }
 
+core::ConfigResult Worker::reload() {
+    core::ConfigResult result = core::load_config(options_);
+    for (auto& w : result.warnings)
+        handoff_.log(core::LogLevel::kWarning, std::move(w));
+    if (result.config) {
+        handoff_.push_roots(result.config->topic_roots);
+        handoff_.set_secret(result.config->bot_token);
+        http_.set_proxy(result.config->proxy);
+    }
+    return result;
+}
+
 void Worker::run() {
     try {
         bridge_->start();
@@ -66,6 +80,13 @@ void Worker::run() {
             if (in.uplinks_dropped > 0) bridge_->note_inbound_dropped(in.uplinks_dropped);
             for (const Uplink& u : in.uplinks)
                 bridge_->on_mqtt_message(u.topic, u.payload);
+            for (const core::ControlRequest& r : in.control)
+                bridge_->on_control(r);
+            if (in.control_dropped > 0) {
+                handoff_.log(core::LogLevel::kWarning,
+                             std::to_string(in.control_dropped) +
+                                 " requests on $CONTROL/tgmesh/v1 dropped: too many at once");
+            }
             for (const Receipt& r : in.receipts)
                 bridge_->on_published(r.id, r.ok, r.at);
             http_.perform();

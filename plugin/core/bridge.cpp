@@ -44,7 +44,10 @@ Bridge::Bridge(Config config, Services services)
                          {s_.clock.now_ms() - started_at_, stats_, nodes_, s_.clock.unix_seconds(),
                           mesh_outbox_.size(), chat_outbox_.size()},
                          cat);
-                 }}) {
+                 }}),
+      control_({config_, nodes_, MeshSendContext{nodes_, downlinks_, mesh_outbox_, stats_, drops_},
+                s_.publisher, s_.log, s_.clock, [this] { return metrics(); },
+                [this] { return reload_from_control(); }}) {
     poller_.set_connected_handler([this] { publish_command_menu(); });
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
     chat_outbox_.set_pacing(config_.chat_pacing);
@@ -124,6 +127,7 @@ void Bridge::start() {
     if (config_.downlink == DownlinkMode::kProtobuf) schedule_announce(s_.clock.now_ms());
     start_telegram();
     next_save_at_ = s_.clock.now_ms() + kSaveInterval;
+    if (config_.sys_interval_s > 0) next_sys_at_ = s_.clock.now_ms();
     s_.log.log(LogLevel::kNotice,
                "bridging channel " + config_.channel + " on " + config_.topic_roots.front() +
                    " as " + mesh::format_node_id(downlinks_.node()) + " (" +
@@ -160,6 +164,7 @@ void Bridge::apply_config(Config config) {
     keyring_ = mesh::Keyring(config_.channel_keys);
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
     chat_outbox_.set_pacing(config_.chat_pacing);
+    next_sys_at_ = config_.sys_interval_s > 0 ? s_.clock.now_ms() : kNever;
     if (identity_changed) {
         auto keys = config_.node_private_key
                         ? mesh::key_pair_from_private(*config_.node_private_key)
@@ -188,6 +193,7 @@ void Bridge::schedule_announce(Millis at) {
 }
 
 void Bridge::on_mqtt_message(std::string_view topic, BytesView payload) {
+    last_uplink_at_ = s_.clock.now_ms();
     IngestResult result = ingest_.ingest(topic, payload);
     dirty_ = true;
     handle_mesh_result(result);
@@ -382,8 +388,48 @@ void Bridge::note_inbound_dropped(uint64_t count) {
                 count);
 }
 
+void Bridge::on_control(const ControlRequest& request) {
+    if (!config_.control) {
+        s_.log.log(LogLevel::kInfo, "ignored a request on $CONTROL/tgmesh/v1 from client " +
+                                        request.client_id + ": option control is off");
+        return;
+    }
+    control_.handle(request);
+}
+
+std::string Bridge::reload_from_control() {
+    if (!s_.reload_config) return "reloading is not available here";
+    ConfigResult result = s_.reload_config();
+    if (!result.config) {
+        s_.log.log(LogLevel::kError,
+                   "reload refused, the previous configuration stays in force: " + result.error);
+        return result.error;
+    }
+    // The commands after reloadConfig in the same request see the new configuration.
+    apply_config(std::move(*result.config));
+    return {};
+}
+
+Metrics Bridge::metrics() const {
+    const Millis now = s_.clock.now_ms();
+    Metrics m;
+    m.uptime_s = (now - started_at_) / kSecond;
+    m.stats = stats_;
+    m.nodes_known = nodes_.size();
+    m.gateways_online = gateways_heard(nodes_, s_.clock.unix_seconds()).size();
+    m.last_uplink_age_s = last_uplink_at_ == kNever ? -1 : (now - last_uplink_at_) / kSecond;
+    m.telegram_connected = poller_.connected();
+    m.mesh_queue = mesh_outbox_.size();
+    m.chat_queue = chat_outbox_.size();
+    return m;
+}
+
 void Bridge::run_due() {
     const Millis now = s_.clock.now_ms();
+    if (now >= next_sys_at_) {
+        sys_tree_.publish(metrics(), s_.publisher);
+        next_sys_at_ = now + config_.sys_interval_s * kSecond;
+    }
     if (now >= next_announce_at_) {
         mesh_outbox_.push(downlinks_.nodeinfo());
         last_announce_at_ = now;
@@ -403,8 +449,9 @@ void Bridge::run_due() {
 
 Millis Bridge::next_due() const {
     const Millis now = s_.clock.now_ms();
-    Millis next = std::min({next_announce_at_, mesh_outbox_.next_due(), poller_.next_due(),
-                            chat_outbox_.next_due(now), receipts_.next_due(), alerts_.next_due()});
+    Millis next =
+        std::min({next_announce_at_, next_sys_at_, mesh_outbox_.next_due(), poller_.next_due(),
+                  chat_outbox_.next_due(now), receipts_.next_due(), alerts_.next_due()});
     if (dirty_) next = std::min(next, next_save_at_);
     return next;
 }
@@ -415,7 +462,8 @@ void Bridge::save_state(const std::vector<Outgoing>& extra_unpublished) {
     state.packet_counter = downlinks_.packet_counter();
     state.telegram_offset = poller_.offset();
     for (const auto& m : extra_unpublished) {
-        if (m.receipt_id == 0) state.mesh_queue.push_back(m);  // probes are not replayed
+        // Probes, $SYS values and control responses are not replayed.
+        if (m.receipt_id == 0 && !m.transient) state.mesh_queue.push_back(m);
     }
     for (auto& m : mesh_outbox_.pending())
         state.mesh_queue.push_back(std::move(m));

@@ -4,6 +4,7 @@
 
 #include "tgmesh/core/chat_commands.h"
 #include "tgmesh/core/format.h"
+#include "tgmesh/core/mesh_send.h"
 #include "tgmesh/mesh/text_chunker.h"
 #include "tgmesh/telegram/html.h"
 #include "tgmesh/util/utf8.h"
@@ -48,45 +49,37 @@ ChatCommands::SendSpec ChatCommands::dm_to(mesh::NodeNum node) const {
 }
 
 void ChatCommands::send(const IncomingMessage& m, std::string_view text, const SendSpec& spec) {
-    std::string clean = utf8::sanitize(text);
-    while (!clean.empty() && std::isspace(static_cast<unsigned char>(clean.back())))
-        clean.pop_back();
-    if (clean.empty()) return reply(m, std::string(cat().empty_text));
-    const bool direct = spec.to != mesh::kBroadcast;
-    const Node* node = direct ? d_.nodes.find(spec.to) : nullptr;
-    const Bytes peer_key = node ? node->public_key : Bytes();
-    const bool pki = direct && d_.downlinks.can_pki(peer_key);
-    const size_t part_bytes = d_.downlinks.max_text_bytes(pki);
+    using Status = MeshSendResult::Status;
     const std::string prefix = prefix_for(m);
-    auto parts = mesh::chunk_text(prefix, clean, part_bytes);
-    if (parts.empty()) {
-        size_t capacity = mesh::chunk_capacity(prefix, part_bytes);
-        return reply(m, i18n::fill(cat().too_long, {{"len", std::to_string(clean.size())},
-                                                    {"max", std::to_string(capacity)},
-                                                    {"parts", std::to_string(mesh::kMaxTextParts)},
-                                                    {"part_bytes", std::to_string(part_bytes)}}));
+    const std::string origin = "text from chat " + std::to_string(m.chat_id);
+    MeshSendRequest request;
+    request.to = spec.to;
+    request.text = text;
+    request.prefix = prefix;
+    request.channel = spec.channel;
+    request.reply_id = spec.reply_id;
+    request.hop_limit = spec.hop_limit;
+    request.origin = origin;
+    MeshSendResult sent =
+        queue_mesh_text({d_.nodes, d_.downlinks, d_.mesh_outbox, d_.stats, d_.drops}, request);
+    switch (sent.status) {
+        case Status::kQueued:
+            break;
+        case Status::kEmpty:
+            return reply(m, std::string(cat().empty_text));
+        case Status::kTooLong:
+            return reply(
+                m, i18n::fill(cat().too_long, {{"len", std::to_string(sent.length)},
+                                               {"max", std::to_string(sent.capacity)},
+                                               {"parts", std::to_string(mesh::kMaxTextParts)},
+                                               {"part_bytes", std::to_string(sent.part_bytes)}}));
+        case Status::kQueueFull:
+            return reply(m, i18n::fill(cat().queue_full, {{"n", std::to_string(sent.ahead)}}));
     }
-    if (d_.mesh_outbox.free_slots() < parts.size()) {
-        d_.stats.drop(Drop::kMeshQueueFull);
-        d_.drops.note(Drop::kMeshQueueFull, "text from chat " + std::to_string(m.chat_id));
-        return reply(m,
-                     i18n::fill(cat().queue_full, {{"n", std::to_string(d_.mesh_outbox.size())}}));
-    }
-    const size_t ahead = d_.mesh_outbox.size();
-    std::vector<uint32_t> packet_ids;
-    for (const auto& part : parts) {
-        TextRequest request;
-        request.to = spec.to;
-        request.text = part;
-        request.channel = spec.channel;
-        request.peer_public_key = peer_key;
-        request.reply_id = spec.reply_id;
-        request.hop_limit = spec.hop_limit;
-        Downlink downlink = d_.downlinks.text(request);
-        if (downlink.packet_id != 0) packet_ids.push_back(downlink.packet_id);
-        d_.mesh_outbox.push(std::move(downlink.message));
-        ++d_.stats.downlinks;
-    }
+    const bool direct = spec.to != mesh::kBroadcast;
+    const bool pki = sent.pki;
+    const size_t ahead = sent.ahead;
+    std::vector<uint32_t>& packet_ids = sent.packet_ids;
     if (!packet_ids.empty()) {
         // A mesh reply to the first part answers this chat message.
         d_.remember(m.chat_id, m.message_id,
@@ -101,8 +94,8 @@ void ChatCommands::send(const IncomingMessage& m, std::string_view text, const S
         confirmation =
             i18n::fill(pki ? cat().sent_dm_pki : cat().sent_dm, {{"node", spec.target_html}});
     }
-    if (parts.size() > 1)
-        confirmation += i18n::fill(cat().sent_parts, {{"n", std::to_string(parts.size())}});
+    if (sent.parts > 1)
+        confirmation += i18n::fill(cat().sent_parts, {{"n", std::to_string(sent.parts)}});
     if (ahead > 0) confirmation += i18n::fill(cat().queued_behind, {{"n", std::to_string(ahead)}});
     if (spec.nearby) confirmation += heard_directly();
     if (direct && !pki) {

@@ -513,6 +513,14 @@ const std::map<std::string, Setter>& setters() {
              c.ack_timeout_s = static_cast<int>(n);
              return why;
          }},
+        {"sys_interval",
+         [](Config& c, const std::string& v) {
+             long n = 0;
+             std::string why = int_in_range(v, 0, 3600, n);
+             c.sys_interval_s = static_cast<int>(n);
+             return why;
+         }},
+        {"control", [](Config& c, const std::string& v) { return set_bool(v, c.control); }},
         {"language",
          [](Config& c, const std::string& v) -> std::string {
              if (v == "en") {

@@ -2,34 +2,75 @@
 
 namespace tgmesh::core {
 
-bool DropReporter::worth_logging(Drop d) {
-    return d == Drop::kMalformedEnvelope || d == Drop::kUndecryptable ||
-           d == Drop::kInboundQueueFull || d == Drop::kTelegramQueueFull ||
-           d == Drop::kMeshQueueFull;
+std::string_view DropReporter::explain(Drop reason) {
+    switch (reason) {
+        case Drop::kMalformedEnvelope:
+            return "not a Meshtastic ServiceEnvelope or JSON message";
+        case Drop::kUndecryptable:
+            return "no configured channel key opens it (check channel_key and the gateway's "
+                   "channel)";
+        case Drop::kPkiNotForUs:
+            return "a PKI-encrypted DM between two other nodes, unreadable by design";
+        case Drop::kPkiUnknownSender:
+            return "a PKI DM to the bridge from a node whose public key is not known yet (it is "
+                   "asked for its NODEINFO)";
+        case Drop::kDuplicate:
+            return "already handled: heard through another gateway or relayed again";
+        case Drop::kOwnPacket:
+            return "the bridge's own packet coming back from a gateway";
+        case Drop::kOtherChannel:
+            return "a text on a channel that is not bridged (channel, channel_map)";
+        case Drop::kDmNotForUs:
+            return "a DM between two other nodes";
+        case Drop::kEmptyText:
+            return "a text with nothing to show";
+        case Drop::kGatewayEcho:
+            return "the gateway's copy of a text the bridge sent (json downlink)";
+        case Drop::kInboundQueueFull:
+            return "the hand-off from the broker thread was full: the bridge cannot keep up";
+        case Drop::kTelegramQueueFull:
+            return "too many chat messages waiting: the Bot API is slow or unreachable";
+        case Drop::kTelegramRejected:
+            return "the Bot API refused the message";
+        case Drop::kMeshQueueFull:
+            return "too many downlinks waiting (paced by mesh_interval)";
+        case Drop::kCount:
+            break;
+    }
+    return "unknown reason";
 }
 
-void DropReporter::note(Drop reason, const std::string& example, uint64_t count) {
-    if (!worth_logging(reason)) return;
-    const Millis now = clock_.now_ms();
+bool DropReporter::is_problem(Drop reason) {
+    return reason == Drop::kMalformedEnvelope || reason == Drop::kUndecryptable ||
+           reason == Drop::kPkiUnknownSender || reason == Drop::kInboundQueueFull ||
+           reason == Drop::kTelegramQueueFull || reason == Drop::kTelegramRejected ||
+           reason == Drop::kMeshQueueFull;
+}
+
+bool DropReporter::due(Drop reason, uint64_t count) {
     Entry& e = entries_[static_cast<size_t>(reason)];
+    e.pending += count;
+    return !e.seen || clock_.now_ms() - e.last_logged >= kInterval;
+}
+
+void DropReporter::report(Drop reason, const std::string& example) {
+    Entry& e = entries_[static_cast<size_t>(reason)];
+    const Millis now = clock_.now_ms();
     const std::string name(drop_name(reason));
+    const LogLevel level = is_problem(reason) ? LogLevel::kWarning : LogLevel::kInfo;
     if (!e.seen) {
         e.seen = true;
-        e.last_logged = now;
-        e.since_logged = count - 1;  // the rest of a batch counts towards the next summary
-        log_.log(LogLevel::kWarning,
-                 "dropped (" + name + "): " + example +
-                     " (further drops of this kind are summarised every 10 min)");
-        return;
-    }
-    e.since_logged += count;
-    if (e.since_logged > 0 && now - e.last_logged >= kInterval) {
-        log_.log(LogLevel::kNotice,
-                 "dropped " + std::to_string(e.since_logged) + " more (" + name + ") in the last " +
+        log_.log(level, "dropped (" + name + "): " + example + "; " + std::string(explain(reason)) +
+                            "; further drops of this kind are summarised every 10 min");
+        // The rest of a batch counts towards the next summary.
+        e.pending = e.pending > 0 ? e.pending - 1 : 0;
+    } else {
+        log_.log(is_problem(reason) ? LogLevel::kNotice : LogLevel::kInfo,
+                 "dropped " + std::to_string(e.pending) + " more (" + name + ") in the last " +
                      std::to_string((now - e.last_logged) / kMinute) + " min; latest: " + example);
-        e.last_logged = now;
-        e.since_logged = 0;
+        e.pending = 0;
     }
+    e.last_logged = now;
 }
 
 }  // namespace tgmesh::core

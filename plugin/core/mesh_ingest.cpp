@@ -21,7 +21,7 @@ bool is_pki(const mesh::Envelope& env, std::string_view topic_channel) {
 
 void MeshIngest::drop(Drop reason) {
     stats_.drop(reason);
-    if (DropReporter::worth_logging(reason)) drops_.note(reason, "on " + std::string(topic_));
+    if (drops_.due(reason)) drops_.report(reason, "on " + std::string(topic_));
 }
 
 const std::string& MeshIngest::own_id() {

@@ -9,8 +9,6 @@
 
 namespace tgmesh::core {
 
-namespace {
-
 // Config.DeviceConfig.Role values (config.proto).
 const char* role_name(uint32_t role) {
     static const char* const kRoles[] = {
@@ -39,6 +37,8 @@ const char* hardware_name(uint32_t hw) {
             return nullptr;
     }
 }
+
+namespace {
 
 std::string named(const char* name, uint32_t value) {
     return name ? std::string(name) + " (" + std::to_string(value) + ")" : std::to_string(value);

@@ -1,16 +1,12 @@
 #include "tgmesh/core/status_report.h"
 
-#include <map>
-#include <set>
-
 #include "tgmesh/core/format.h"
+#include "tgmesh/core/metrics.h"
 #include "tgmesh/telegram/html.h"
 
 namespace tgmesh::core {
 
 namespace {
-
-constexpr int64_t kRecentSeconds = int64_t{15} * 60;
 
 std::string format_uptime(Millis uptime) {
     const int64_t s = uptime / kSecond;
@@ -23,36 +19,22 @@ std::string format_uptime(Millis uptime) {
     return out + std::to_string(m) + "m";
 }
 
-struct GatewaySeen {
-    std::set<mesh::NodeNum> nodes;
-    int64_t last = 0;
-};
-
 }  // namespace
 
 std::string format_status(const StatusInputs& in, const i18n::Catalog& cat) {
-    std::map<std::string, GatewaySeen> gateways;
-    for (const Node* n : in.nodes.by_last_heard()) {
-        if (in.now_unix - n->last_heard > kRecentSeconds) break;  // the rest are older
-        for (const auto& r : n->receptions) {
-            if (in.now_unix - r.time > kRecentSeconds) continue;
-            GatewaySeen& g = gateways[r.gateway];
-            g.nodes.insert(n->num);
-            g.last = std::max(g.last, r.time);
-        }
-    }
+    const std::vector<GatewayActivity> gateways = gateways_heard(in.nodes, in.now_unix);
     std::string out = i18n::fill(cat.status_title, {{"uptime", format_uptime(in.uptime)}});
     out += "\n" + i18n::fill(cat.status_gateways, {{"n", std::to_string(gateways.size())}});
-    for (const auto& [id, g] : gateways) {
-        std::string name = "<code>" + telegram::escape_html(id) + "</code>";
-        if (auto num = mesh::parse_node_id(id)) {
+    for (const GatewayActivity& g : gateways) {
+        std::string name = "<code>" + telegram::escape_html(g.id) + "</code>";
+        if (auto num = mesh::parse_node_id(g.id)) {
             if (const Node* node = in.nodes.find(*num); node && !node->short_name.empty()) {
                 name = format_node_ref(node, *num);
             }
         }
         out +=
             "\n" + i18n::fill(cat.status_gateway, {{"gateway", name},
-                                                   {"nodes", std::to_string(g.nodes.size())},
+                                                   {"nodes", std::to_string(g.nodes)},
                                                    {"age", format_age(in.now_unix - g.last, cat)}});
     }
     out += "\n" + i18n::fill(cat.status_queues, {{"mesh", std::to_string(in.mesh_queue)},

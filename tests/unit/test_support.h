@@ -37,11 +37,13 @@ class FakeClock : public tgmesh::Clock {
     }
 };
 
+// $SYS/... values go to `sys`, so that tests of downlinks see only downlinks.
 class FakePublisher : public tgmesh::core::Publisher {
   public:
     std::vector<tgmesh::core::Outgoing> published;
+    std::vector<tgmesh::core::Outgoing> sys;
     void publish(tgmesh::core::Outgoing message) override {
-        published.push_back(std::move(message));
+        (message.topic.rfind("$SYS/", 0) == 0 ? sys : published).push_back(std::move(message));
     }
 };
 

@@ -1,8 +1,9 @@
 #pragma once
 // The only state shared between the broker thread and the worker, behind one mutex.
-// Broker thread: push_uplink (MESSAGE), take_for_tick + push_receipt (TICK), push_config
-// (RELOAD). Worker: take_for_worker, and publish/log through the Publisher and Logger it
-// implements. Nothing here calls the broker.
+// Broker thread: push_uplink (MESSAGE), push_control (CONTROL), take_for_tick + take_roots +
+// push_receipt (TICK), push_config (RELOAD). Worker: take_for_worker, push_roots (reloadConfig
+// over $CONTROL), and publish/log through the Publisher and Logger it implements.
+// Nothing here calls the broker.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "tgmesh/core/config.h"
+#include "tgmesh/core/control_api.h"
 #include "tgmesh/core/ports.h"
 
 namespace tgmesh::broker {
@@ -39,6 +41,7 @@ class Handoff : public core::Publisher, public core::Logger {
     static constexpr size_t kMaxUplinkBytes = size_t{8} << 20;
     static constexpr size_t kKeepBufferBytes = size_t{256} << 10;
     static constexpr size_t kMaxLogLines = 1000;
+    static constexpr size_t kMaxControlRequests = 100;
 
     // Called whenever the worker has something new to do; must be callable from any thread.
     void set_waker(std::function<void()> wake) { wake_ = std::move(wake); }
@@ -48,6 +51,10 @@ class Handoff : public core::Publisher, public core::Logger {
     bool push_uplink(std::string_view topic, const void* payload, size_t length);
     void push_receipt(Receipt receipt);
     void push_config(core::Config config);
+    // false (and counted) when too many requests wait.
+    bool push_control(core::ControlRequest request);
+    // The topic roots the MESSAGE callback matches changed (a reload from the worker).
+    bool take_roots(std::vector<std::string>& roots);
     bool tick_has_work() const { return tick_work_.load(std::memory_order_acquire); }
     void take_for_tick(std::vector<core::Outgoing>& outgoing, std::vector<LogLine>& logs);
 
@@ -57,12 +64,15 @@ class Handoff : public core::Publisher, public core::Logger {
         Bytes bytes;  // every uplink's topic and payload, back to back
         std::vector<Receipt> receipts;
         std::optional<core::Config> config;
+        std::vector<core::ControlRequest> control;
         uint64_t uplinks_dropped = 0;
+        uint64_t control_dropped = 0;
     };
     void take_for_worker(WorkerInput& in);
     bool worker_has_input() const;
     // The worker says it is about to sleep (then checks worker_has_input) or is awake again.
     void set_worker_asleep(bool asleep) { worker_asleep_.store(asleep); }
+    void push_roots(std::vector<std::string> roots);
     void publish(core::Outgoing message) override;
     void log(core::LogLevel level, std::string line) override;
     // Replaced in every logged line; the worker sets the current bot token.
@@ -87,6 +97,9 @@ class Handoff : public core::Publisher, public core::Logger {
     uint64_t uplinks_dropped_ = 0;
     std::vector<Receipt> receipts_;
     std::optional<core::Config> config_;
+    std::vector<core::ControlRequest> control_;
+    uint64_t control_dropped_ = 0;
+    std::optional<std::vector<std::string>> roots_;
     std::vector<core::Outgoing> outgoing_;
     std::vector<LogLine> logs_;
     uint64_t logs_dropped_ = 0;

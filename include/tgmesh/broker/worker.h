@@ -23,7 +23,8 @@ class Worker {
     static constexpr Millis kShutdownDrain = 600;
 
     // `handoff` and `http` must outlive the worker; http's multi handle is used by wakeup().
-    Worker(core::Config config, Handoff& handoff, adapters::CurlHttp& http);
+    // `options` (plugin_opt_*) are read again by a reloadConfig over $CONTROL.
+    Worker(core::Config config, core::Options options, Handoff& handoff, adapters::CurlHttp& http);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -36,7 +37,11 @@ class Worker {
   private:
     void run();
     void apply(core::Config config);
+    // reloadConfig over $CONTROL: re-reads the options' files; on success the broker thread's
+    // topic roots, the log's secret and the proxy follow, and the bridge applies the rest.
+    core::ConfigResult reload();
 
+    core::Options options_;
     Handoff& handoff_;
     adapters::CurlHttp& http_;
     adapters::SteadyClock clock_;

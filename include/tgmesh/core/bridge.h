@@ -11,6 +11,7 @@
 #include "tgmesh/core/alerts.h"
 #include "tgmesh/core/chat_commands.h"
 #include "tgmesh/core/config.h"
+#include "tgmesh/core/control_api.h"
 #include "tgmesh/core/dedup.h"
 #include "tgmesh/core/delivery_receipts.h"
 #include "tgmesh/core/downlinks.h"
@@ -18,6 +19,7 @@
 #include "tgmesh/core/mesh_ingest.h"
 #include "tgmesh/core/mesh_outbox.h"
 #include "tgmesh/core/message_map.h"
+#include "tgmesh/core/metrics.h"
 #include "tgmesh/core/node_registry.h"
 #include "tgmesh/core/ports.h"
 #include "tgmesh/core/state.h"
@@ -36,6 +38,9 @@ struct Services {
     StateStore& store;
     Logger& log;
     std::function<uint32_t()> random;
+    // Re-reads the configuration as SIGHUP does (control API's reloadConfig). On success the
+    // adapters already follow it and the bridge applies it at once. Unset: not available.
+    std::function<ConfigResult()> reload_config = {};
 };
 
 class Bridge {
@@ -59,6 +64,10 @@ class Bridge {
     void on_published(uint64_t receipt_id, bool ok, Millis at);
     // The broker thread had to drop `count` uplinks (its queue to the worker was full).
     void note_inbound_dropped(uint64_t count);
+    // A request published to $CONTROL/tgmesh/v1 (the broker's ACL let the client publish it).
+    void on_control(const ControlRequest& request);
+    // The counters and gauges of $SYS/broker/tgmesh/ and getStatus, now.
+    Metrics metrics() const;
     void run_due();
     Millis next_due() const;
     // First step of a shutdown: no more updates are taken (a poll answering now is not
@@ -98,6 +107,8 @@ class Bridge {
     void post_alerts(const std::vector<std::string>& alerts);
     // setMyCommands: the menu for everyone and, for chat admins, with the admin commands.
     void publish_command_menu();
+    // reloadConfig over $CONTROL: the error, or empty once the new configuration applies.
+    std::string reload_from_control();
 
     Services s_;
     Config config_;
@@ -118,6 +129,8 @@ class Bridge {
     DeliveryReceipts receipts_;
     Alerts alerts_;
     ChatCommands commands_;
+    ControlApi control_;
+    SysTree sys_tree_;
 
     bool dirty_ = false;
     uint64_t saves_ = 0;
@@ -127,6 +140,8 @@ class Bridge {
     Millis last_announce_at_ = -kMinAnnounceGap;
     std::set<int64_t> ignored_chats_;
     Millis started_at_ = 0;
+    Millis next_sys_at_ = kNever;
+    Millis last_uplink_at_ = kNever;
     bool key_generated_ = false;  // kept in the state file (not when from node_private_key_file)
     std::map<uint64_t, std::function<void(int64_t, int64_t)>> sent_actions_;
     uint64_t next_tag_ = 1;

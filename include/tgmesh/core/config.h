@@ -50,7 +50,9 @@ struct Config {
     // X25519 private key of the bridge node from node_private_key_file; nullopt: generated once
     // and kept in the state file. A secret: never logged.
     std::optional<Bytes> node_private_key;
-    int ack_timeout_s = 60;  // how long a DM from the chat waits for the destination's ACK
+    int sys_interval_s = 10;  // $SYS/broker/tgmesh/ every this many seconds; 0 = off
+    bool control = true;      // $CONTROL/tgmesh/v1 answers (the broker's ACL decides who)
+    int ack_timeout_s = 60;   // how long a DM from the chat waits for the destination's ACK
     std::vector<ChannelRoute> channel_map;  // empty: `channel` with every chat in chat_ids
     bool alert_new_nodes = false;
     int alert_silent_hours = 0;     // 0 = off

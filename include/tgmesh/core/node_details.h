@@ -9,6 +9,10 @@
 
 namespace tgmesh::core {
 
+// The name of a Config.DeviceConfig.Role / HardwareModel value; nullptr when not known here.
+const char* role_name(uint32_t role);
+const char* hardware_name(uint32_t hw);
+
 std::string format_node_details(const Node& node, const NodeRegistry& nodes, int64_t now_unix,
                                 const i18n::Catalog& cat);
 

@@ -18,6 +18,10 @@ struct Outgoing {
     Bytes payload;
     std::string client_id;    // empty = every matching subscriber; else only that client
     uint64_t receipt_id = 0;  // nonzero = report back through Bridge::on_published
+    uint8_t qos = 1;
+    bool retain = false;
+    // $SYS values and $CONTROL responses: dropped, not kept for after a restart.
+    bool transient = false;
 };
 
 class Publisher {

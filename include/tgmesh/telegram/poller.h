@@ -37,6 +37,8 @@ class Poller {
     // Forgets any request in flight; the caller cancels the HTTP transfers.
     void stop();
     bool running() const { return phase_ != Phase::kStopped; }
+    // getMe succeeded and the latest getUpdates did not fail.
+    bool connected() const { return running() && !bot_username_.empty() && !health_.failing(); }
 
     int64_t offset() const { return offset_; }
     void set_offset(int64_t offset) { offset_ = offset; }

@@ -148,12 +148,13 @@ class TgmeshTestCase(unittest.TestCase):
         opts.update(overrides)
         return opts
 
-    def start_bridge(self, wait_poll=True, workdir=None, preload=None, env=None, wrapper=None, **overrides):
+    def start_bridge(self, wait_poll=True, workdir=None, preload=None, env=None, wrapper=None,
+                     extra_config="", **overrides):
         """Starts a broker with the plugin; waits for its first getUpdates long poll.
         preload/env/wrapper: extra LD_PRELOAD libraries, environment and wrapper command
-        for mosquitto (see Broker)."""
+        for mosquitto (see Broker); extra_config: more mosquitto.conf lines."""
         broker = Broker(self.bridge_options(**overrides), plugin_path=self.plugin_path, workdir=workdir,
-                        preload=preload, env=env, wrapper=wrapper)
+                        preload=preload, env=env, wrapper=wrapper, extra_config=extra_config)
         self.brokers.append(broker)
         self.broker = broker
         broker.start()
@@ -193,8 +194,9 @@ class TgmeshTestCase(unittest.TestCase):
 
     # ------------------------------------------------------------ MQTT
 
-    def mqtt(self, client_id=None, subscribe=None, qos=0):
-        client = MqttClient("127.0.0.1", self.broker.port, client_id or "test-%d" % len(self._clients))
+    def mqtt(self, client_id=None, subscribe=None, qos=0, username=None, password=None):
+        client = MqttClient("127.0.0.1", self.broker.port, client_id or "test-%d" % len(self._clients),
+                            username=username, password=password)
         client.connect()
         self._clients.append(client)
         if subscribe:

@@ -1,0 +1,296 @@
+#include "tgmesh/core/control_api.h"
+
+#include <algorithm>
+
+#include "tgmesh/core/node_details.h"
+#include "tgmesh/core/node_pages.h"
+#include "tgmesh/mesh/text_chunker.h"
+#include "tgmesh/util/base64.h"
+
+namespace tgmesh::core {
+
+namespace {
+
+// Adds `child` to `parent` under `key`; returns the child, to be filled.
+cJSON* add_child(cJSON* parent, const char* key, json::Ptr child) {
+    cJSON* raw = child.get();
+    json::add_item(parent, key, std::move(child));
+    return raw;
+}
+
+// The $SYS names as JSON: "queue/mesh" becomes {"queue":{"mesh":..}}; numbers stay numbers.
+json::Ptr metrics_json(const Metrics& m) {
+    json::Ptr out = json::make_object();
+    for (const auto& [name, value] : sys_values(m)) {
+        cJSON* parent = out.get();
+        std::string_view key = name;
+        if (size_t slash = key.find('/'); slash != std::string_view::npos) {
+            const std::string group(key.substr(0, slash));
+            cJSON* existing = cJSON_GetObjectItemCaseSensitive(parent, group.c_str());
+            parent = existing ? existing : add_child(parent, group.c_str(), json::make_object());
+            key = key.substr(slash + 1);
+        }
+        const std::string leaf(key);
+        if (name == "version") {
+            json::add_string(parent, leaf.c_str(), value);
+        } else {
+            json::add_int(parent, leaf.c_str(), std::stoll(value));
+        }
+    }
+    return out;
+}
+
+json::Ptr node_json(const Node& n, bool detailed) {
+    json::Ptr out = json::make_object();
+    cJSON* o = out.get();
+    json::add_string(o, "id", mesh::format_node_id(n.num));
+    json::add_int(o, "num", n.num);
+    json::add_string(o, "longName", n.long_name);
+    json::add_string(o, "shortName", n.short_name);
+    json::add_int(o, "lastHeard", n.last_heard);
+    if (const Reception* best = n.best_reception()) {
+        if (best->hops) json::add_int(o, "hops", *best->hops);
+        if (best->snr) json::add_number(o, "snr", *best->snr);
+    }
+    if (n.battery_level) json::add_int(o, "batteryLevel", *n.battery_level);
+    json::add_bool(o, "hasPublicKey", !n.public_key.empty());
+    if (!detailed) return out;
+    if (n.hw_model) {
+        json::add_int(o, "hwModel", *n.hw_model);
+        if (const char* name = hardware_name(*n.hw_model)) json::add_string(o, "hwModelName", name);
+    }
+    if (n.role) {
+        json::add_int(o, "role", *n.role);
+        if (const char* name = role_name(*n.role)) json::add_string(o, "roleName", name);
+    }
+    if (n.voltage) json::add_number(o, "voltage", *n.voltage);
+    if (!n.public_key.empty()) json::add_string(o, "publicKey", base64_encode(n.public_key));
+    if (n.position) {
+        cJSON* p = add_child(o, "position", json::make_object());
+        json::add_number(p, "latitude", n.position->latitude_i * 1e-7);
+        json::add_number(p, "longitude", n.position->longitude_i * 1e-7);
+        if (n.position->altitude) json::add_int(p, "altitude", *n.position->altitude);
+        if (n.position->precision_bits)
+            json::add_int(p, "precisionBits", *n.position->precision_bits);
+        json::add_int(p, "heard", n.position_heard);
+    }
+    cJSON* receptions = add_child(o, "receptions", json::make_array());
+    for (const Reception& r : n.receptions) {
+        json::Ptr item = json::make_object();
+        json::add_string(item.get(), "gateway", r.gateway);
+        if (r.hops) json::add_int(item.get(), "hops", *r.hops);
+        if (r.snr) json::add_number(item.get(), "snr", *r.snr);
+        if (r.rssi) json::add_int(item.get(), "rssi", *r.rssi);
+        json::add_int(item.get(), "time", r.time);
+        json::append(receptions, std::move(item));
+    }
+    return out;
+}
+
+// A broadcast may go to the bridged channel or to a channel of channel_map.
+bool bridged_channel(const Config& config, std::string_view channel) {
+    if (channel == config.channel) return true;
+    return std::any_of(config.channel_map.begin(), config.channel_map.end(),
+                       [&](const ChannelRoute& r) { return r.channel == channel; });
+}
+
+}  // namespace
+
+void ControlApi::handle(const ControlRequest& request) {
+    const std::string who = "client " + request.client_id +
+                            (request.username.empty() ? "" : " (user " + request.username + ")");
+    json::Ptr response = json::make_object();
+    cJSON* responses = add_child(response.get(), "responses", json::make_array());
+    auto answer = [&](std::string_view command, const cJSON* correlation, const std::string& error,
+                      json::Ptr data) {
+        json::Ptr item = json::make_object();
+        json::add_string(item.get(), "command", command);
+        if (!error.empty()) {
+            json::add_string(item.get(), "error", error);
+        } else if (data) {
+            json::add_item(item.get(), "data", std::move(data));
+        }
+        if (correlation) {
+            json::add_item(item.get(), "correlationData",
+                           json::Ptr(cJSON_Duplicate(correlation, true)));
+        }
+        json::append(responses, std::move(item));
+    };
+    json::Ptr tree = json::parse(request.payload);
+    const cJSON* commands = tree ? json::member(tree.get(), "commands") : nullptr;
+    if (!tree) {
+        answer("Unknown command", nullptr, "Payload not valid JSON", nullptr);
+    } else if (!cJSON_IsArray(commands)) {
+        answer("Unknown command", nullptr, "Invalid/missing commands", nullptr);
+    } else if (cJSON_GetArraySize(commands) > static_cast<int>(kMaxCommands)) {
+        answer("Unknown command", nullptr,
+               "Too many commands (at most " + std::to_string(kMaxCommands) + ")", nullptr);
+    } else {
+        const cJSON* command = nullptr;
+        cJSON_ArrayForEach(command, commands) {
+            const auto name = json::get_string(command, "command");
+            const cJSON* correlation = json::member(command, "correlationData");
+            if (!name) {
+                answer("Unknown command", correlation, "Missing command", nullptr);
+                continue;
+            }
+            json::Ptr data;
+            std::string error;
+            if (*name == "getStatus") {
+                error = get_status(data);
+            } else if (*name == "listNodes") {
+                error = list_nodes(command, data);
+            } else if (*name == "getNode") {
+                error = get_node(command, data);
+            } else if (*name == "sendText") {
+                error = send_text(command, request, data);
+            } else if (*name == "reloadConfig") {
+                error = reload_config();
+            } else {
+                error = "Unknown command";
+            }
+            // Reading commands are frequent (monitoring); the ones that act are worth a line.
+            const bool acts = *name == "sendText" || *name == "reloadConfig";
+            d_.log.log(acts ? LogLevel::kNotice : LogLevel::kDebug,
+                       "control: " + who + " ran " + *name +
+                           (error.empty() ? "" : " (refused: " + error + ")"));
+            answer(*name, correlation, error, std::move(data));
+        }
+    }
+    Outgoing out;
+    out.topic = std::string(kResponseTopic);
+    const std::string text = json::print(response.get());
+    out.payload.assign(text.begin(), text.end());
+    out.transient = true;
+    d_.publisher.publish(std::move(out));
+}
+
+std::string ControlApi::get_status(json::Ptr& data) {
+    const Metrics m = d_.metrics();
+    data = metrics_json(m);
+    cJSON* o = data.get();
+    json::add_string(o, "nodeId", mesh::format_node_id(d_.mesh.downlinks.node()));
+    json::add_string(o, "channel", d_.config.channel);
+    json::add_string(o, "downlink",
+                     d_.config.downlink == DownlinkMode::kJson ? "json" : "protobuf");
+    cJSON* gateways = add_child(o, "gateways", json::make_array());
+    for (const GatewayActivity& g : gateways_heard(d_.nodes, d_.clock.unix_seconds())) {
+        json::Ptr item = json::make_object();
+        json::add_string(item.get(), "id", g.id);
+        json::add_int(item.get(), "nodes", static_cast<int64_t>(g.nodes));
+        json::add_int(item.get(), "lastHeard", g.last);
+        json::append(gateways, std::move(item));
+    }
+    return {};
+}
+
+std::string ControlApi::list_nodes(const cJSON* command, json::Ptr& data) {
+    const cJSON* filter_item = json::member(command, "filter");
+    if (filter_item && !cJSON_IsString(filter_item)) return "filter must be a string";
+    const auto count = json::get_int(command, "count", -1);
+    const auto offset = json::get_int(command, "offset", 0);
+    if (json::member(command, "count") && !count) return "count must be an integer, -1 for all";
+    if (json::member(command, "offset") && !offset) return "offset must be a non-negative integer";
+    const std::string filter = filter_item ? filter_item->valuestring : "";
+    const std::vector<const Node*> nodes = NodePages::matching(d_.nodes, filter);
+    data = json::make_object();
+    json::add_int(data.get(), "totalCount", static_cast<int64_t>(nodes.size()));
+    cJSON* list = add_child(data.get(), "nodes", json::make_array());
+    const size_t first = std::min(nodes.size(), static_cast<size_t>(offset.value_or(0)));
+    size_t last = nodes.size();
+    if (count.value_or(-1) >= 0) last = std::min(last, first + static_cast<size_t>(*count));
+    for (size_t i = first; i < last; ++i)
+        json::append(list, node_json(*nodes[i], false));
+    return {};
+}
+
+std::optional<mesh::NodeNum> ControlApi::find_node(const cJSON* command, std::string& error) const {
+    const cJSON* item = json::member(command, "node");
+    if (cJSON_IsNumber(item)) {
+        const auto num = json::get_int(command, "node", 1, mesh::kBroadcast - 1);
+        if (!num) error = "node number out of range";
+        return num ? std::optional<mesh::NodeNum>(static_cast<mesh::NodeNum>(*num)) : std::nullopt;
+    }
+    if (!cJSON_IsString(item) || item->valuestring[0] == '\0') {
+        error = "node must be \"!xxxxxxxx\", a node number or a node's name";
+        return std::nullopt;
+    }
+    const std::string ref = item->valuestring;
+    NodeRegistry::Resolution res = d_.nodes.resolve(ref);
+    if (res.node && res.rest.empty()) return res.node;
+    if (res.candidates.size() > 1) {
+        error = "node name " + ref + " is ambiguous:";
+        for (mesh::NodeNum c : res.candidates)
+            error += " " + mesh::format_node_id(c);
+    } else {
+        error = "no node known as " + ref;
+    }
+    return std::nullopt;
+}
+
+std::string ControlApi::get_node(const cJSON* command, json::Ptr& data) {
+    std::string error;
+    const auto num = find_node(command, error);
+    if (!num) return error;
+    const Node* node = d_.nodes.find(*num);
+    if (!node) return "node " + mesh::format_node_id(*num) + " has not been heard";
+    data = node_json(*node, true);
+    return {};
+}
+
+std::string ControlApi::send_text(const cJSON* command, const ControlRequest& request,
+                                  json::Ptr& data) {
+    using Status = MeshSendResult::Status;
+    const auto text = json::get_string(command, "text");
+    if (!text) return "text (a string) is required";
+    MeshSendRequest send;
+    send.text = *text;
+    std::string error;
+    if (json::member(command, "node")) {
+        const auto num = find_node(command, error);
+        if (!num) return error;
+        send.to = *num;
+    }
+    const auto channel = json::get_string(command, "channel");
+    if (json::member(command, "channel")) {
+        if (!channel || !bridged_channel(d_.config, *channel)) {
+            return "channel must be a bridged channel (channel or channel_map)";
+        }
+        if (send.to != mesh::kBroadcast) return "a DM to a node takes no channel";
+        send.channel = *channel;
+    }
+    const std::string origin = "sendText from control client " + request.client_id;
+    send.origin = origin;
+    MeshSendResult sent = queue_mesh_text(d_.mesh, send);
+    switch (sent.status) {
+        case Status::kQueued:
+            break;
+        case Status::kEmpty:
+            return "text is empty";
+        case Status::kTooLong:
+            return "text too long: " + std::to_string(sent.length) + " bytes, at most " +
+                   std::to_string(sent.capacity) + " (" + std::to_string(mesh::kMaxTextParts) +
+                   " parts of " + std::to_string(sent.part_bytes) + " bytes)";
+        case Status::kQueueFull:
+            return "mesh queue full (" + std::to_string(sent.ahead) + " waiting)";
+    }
+    data = json::make_object();
+    cJSON* o = data.get();
+    json::add_string(o, "to",
+                     send.to == mesh::kBroadcast ? "broadcast" : mesh::format_node_id(send.to));
+    if (send.to == mesh::kBroadcast)
+        json::add_string(o, "channel", send.channel.empty() ? d_.config.channel : send.channel);
+    json::add_int(o, "parts", static_cast<int64_t>(sent.parts));
+    json::add_bool(o, "pki", sent.pki);
+    json::add_int(o, "queuedBehind", static_cast<int64_t>(sent.ahead));
+    cJSON* ids = add_child(o, "packetIds", json::make_array());
+    for (uint32_t id : sent.packet_ids)
+        cJSON_AddItemToArray(ids, cJSON_CreateNumber(id));
+    return {};
+}
+
+std::string ControlApi::reload_config() {
+    return d_.reload();
+}
+
+}  // namespace tgmesh::core
