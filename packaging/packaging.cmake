@@ -28,8 +28,10 @@ set(TGMESH_PACKAGING_OUT ${CMAKE_BINARY_DIR}/packaging)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/tgmesh.conf.in ${TGMESH_PACKAGING_OUT}/tgmesh.conf @ONLY)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/mosquitto-tgmesh.7.in ${TGMESH_PACKAGING_OUT}/mosquitto-tgmesh.7 @ONLY)
 find_program(GZIP gzip REQUIRED)
-# -n: no name or time stamp in the header, so the same page gives the same bytes.
+# -n: no name or time stamp in the gzip header, so the same text gives the same bytes.
+configure_file(${CMAKE_CURRENT_LIST_DIR}/changelog ${TGMESH_PACKAGING_OUT}/changelog.Debian COPYONLY)
 execute_process(COMMAND ${GZIP} -9 -n -f -k ${TGMESH_PACKAGING_OUT}/mosquitto-tgmesh.7
+                        ${TGMESH_PACKAGING_OUT}/changelog.Debian
                 COMMAND_ERROR_IS_FATAL ANY)
 file(WRITE ${TGMESH_PACKAGING_OUT}/conffiles "${TGMESH_CONF_DIR}/tgmesh.conf\n")
 
@@ -37,8 +39,11 @@ install(TARGETS mosquitto_tgmesh
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(FILES ${TGMESH_PACKAGING_OUT}/tgmesh.conf DESTINATION ${TGMESH_CONF_DIR})
-install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_CURRENT_LIST_DIR}/copyright DESTINATION ${TGMESH_DOC_DIR_REL})
+install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_CURRENT_LIST_DIR}/copyright
+              ${TGMESH_PACKAGING_OUT}/changelog.Debian.gz DESTINATION ${TGMESH_DOC_DIR_REL})
 install(FILES ${TGMESH_PACKAGING_OUT}/mosquitto-tgmesh.7.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/lintian-overrides
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/lintian/overrides RENAME mosquitto-tgmesh)
 
 # --- CPack: one Debian package ---------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
@@ -48,13 +53,15 @@ set(CPACK_PACKAGE_VENDOR tgmesh)
 set(CPACK_PACKAGE_CONTACT "tgmesh maintainers <maintainers@users.noreply.r-seed-0385a039.example>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Meshtastic to Telegram bridge plugin for the mosquitto MQTT broker")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-  "tgmesh runs inside mosquitto 2.0. It sees the Meshtastic traffic that gateway nodes publish
-to the broker, posts the texts of a mesh channel to Telegram chats, and lets chat members
-write back to the mesh: broadcasts, direct messages to nodes (PKI-encrypted when the node's
-key is known), the list of nodes heard and a probe.
+  "tgmesh runs inside mosquitto 2.0. It sees the Meshtastic traffic that
+gateway nodes publish to the broker, posts the texts of a mesh channel to
+Telegram chats, and lets chat members write back to the mesh: broadcasts,
+direct messages to nodes (PKI-encrypted when the node's key is known), the
+list of nodes heard and a probe.
 .
-The plugin is installed next to Debian's own mosquitto plugins and stays disabled until
-/etc/mosquitto/conf.d/tgmesh.conf is edited; see mosquitto-tgmesh(7).")
+The plugin is installed next to Debian's own mosquitto plugins and stays
+disabled until /etc/mosquitto/conf.d/tgmesh.conf is edited; see
+mosquitto-tgmesh(7).")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # mosquitto-tgmesh_<version>-<release>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)

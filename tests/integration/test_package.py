@@ -160,7 +160,8 @@ class PackageTest(TgmeshTestCase):
 
     def test_file_list(self):
         plugin = self.packaged_plugin()
-        expected = {plugin, "/" + SNIPPET, "/%s/README.md" % DOC_DIR, "/%s/copyright" % DOC_DIR, "/" + MAN_PAGE}
+        expected = {plugin, "/" + SNIPPET, "/" + MAN_PAGE, "/usr/share/lintian/overrides/" + PACKAGE}
+        expected |= {"/%s/%s" % (DOC_DIR, name) for name in ("README.md", "copyright", "changelog.Debian.gz")}
         self.assertEqual(set(self.files()), expected)
         plugin_dir = debian_plugin_dir()
         if plugin_dir:
@@ -178,6 +179,12 @@ class PackageTest(TgmeshTestCase):
         symbols = run(["nm", "-D", "--defined-only", os.path.join(self.root, plugin.lstrip("/"))])
         for entry in ("mosquitto_plugin_version", "mosquitto_plugin_init", "mosquitto_plugin_cleanup"):
             self.assertIn(entry, symbols)
+
+    def test_changelog_names_this_version(self):
+        with gzip.open(os.path.join(self.root, DOC_DIR, "changelog.Debian.gz"), "rt", encoding="utf-8") as f:
+            first = f.readline()
+        self.assertEqual(first.split()[:2], [PACKAGE, "(%s)" % self.fields["Version"]],
+                         "a new version needs its entry at the top of packaging/changelog")
 
     def test_snippet_is_a_conffile(self):
         with open(os.path.join(self.control_dir, "conffiles")) as f:
