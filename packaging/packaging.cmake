@@ -73,7 +73,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # CMake 3.25 (Debian 12) does not mark /etc files as conffiles by itself.
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${TGMESH_PACKAGING_OUT}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_STRIP_FILES ON)
-set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/build[^/]*/" "/\\\\.dev/" "__pycache__")
+set(CPACK_TGMESH_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})  # the package's prefix (DEB only)
+set(CPACK_PROJECT_CONFIG_FILE ${CMAKE_CURRENT_LIST_DIR}/cpack-per-generator.cmake)
+set(CPACK_SOURCE_GENERATOR TGZ)  # package_source: the sources without build trees
+set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/\\\\.git$" "/build[^/]*/" "/\\\\.dev/" "__pycache__")
 include(CPack)
