@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages tgmesh needs to build, run and test, if any are missing.
 set -eu
 
-PACKAGES="build-essential cmake pkg-config
+# dpkg-dev (dpkg-shlibdeps) and file: the Depends of the Debian package (cpack -G DEB).
+PACKAGES="build-essential cmake pkg-config dpkg-dev file
   mosquitto mosquitto-clients mosquitto-dev
   libcurl4-openssl-dev libcjson-dev libssl-dev
   libprotobuf-c-dev protobuf-c-compiler libcmocka-dev

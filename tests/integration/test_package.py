@@ -1,0 +1,291 @@
+"""The Debian package mosquitto-tgmesh (packaging/): built with CPack from the build tree under
+test, its metadata and files are what an administrator installs, its conf.d snippet is inert
+as shipped, and the plugin it ships, loaded from the unpacked package by a real mosquitto
+through the snippet (edited as README says), bridges the mesh and the chat.
+
+Needs the build directory (TGMESH_BUILD_DIR, set by ctest; else the plugin's directory),
+cpack (TGMESH_CPACK, else on PATH), dpkg-deb and, for the package's Depends, dpkg-shlibdeps
+and file (scripts/install-deps.sh installs them).  The package is built once for the class,
+into a temporary directory: the build tree gets nothing but what `make` would do anyway."""
+import glob
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tgmesh_harness import meshcrypto as mc, meshpb  # noqa: E402
+from tgmesh_harness.base import ADMIN, BOT_TOKEN, CHAT, ROOT, TgmeshTestCase  # noqa: E402
+from tgmesh_harness.broker import REPO_ROOT, Broker, find_plugin  # noqa: E402
+
+PACKAGE = "mosquitto-tgmesh"
+SNIPPET = "etc/mosquitto/conf.d/tgmesh.conf"
+DOC_DIR = "usr/share/doc/%s" % PACKAGE
+MAN_PAGE = "usr/share/man/man7/mosquitto-tgmesh.7.gz"
+SENDER = 0x1A2B3C4D
+
+
+def project_version():
+    with open(os.path.join(REPO_ROOT, "CMakeLists.txt")) as f:
+        return re.search(r"project\(tgmesh VERSION ([0-9.]+)", f.read()).group(1)
+
+
+def readme_option_keys():
+    """The keys of README.md's option table (| `key` | default | meaning |)."""
+    with open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    start = lines.index("| key | default | meaning |")
+    keys = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        keys.append(re.match(r"\| `([a-z_]+)` \|", line).group(1))
+    return keys
+
+
+def debian_plugin_dir():
+    """Where Debian's mosquitto package keeps its own plugin (dynamic security), or None."""
+    try:
+        out = subprocess.run(["dpkg", "-L", "mosquitto"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for path in out.splitlines():
+        if path.endswith("/mosquitto_dynamic_security.so"):
+            return os.path.dirname(path)
+    return None
+
+
+def parse_control(text):
+    """dpkg-deb -f output -> {field: value}; continuation lines are joined with newlines."""
+    fields, last = {}, None
+    for line in text.splitlines():
+        if line.startswith((" ", "\t")) and last:
+            fields[last] += "\n" + line[1:]
+        elif ":" in line:
+            last, value = line.split(":", 1)
+            fields[last] = value.strip()
+    return fields
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, **kw).stdout
+
+
+class PackageTest(TgmeshTestCase):
+    AUTO_START = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        build_dir = os.environ.get("TGMESH_BUILD_DIR")
+        if not build_dir:
+            plugin = find_plugin()
+            build_dir = os.path.dirname(plugin) if plugin else ""
+        config = os.path.join(build_dir, "CPackConfig.cmake")
+        if not os.path.isfile(config):
+            raise unittest.SkipTest("no CPackConfig.cmake in the build directory %r (set TGMESH_BUILD_DIR)" % build_dir)
+        cpack = os.environ.get("TGMESH_CPACK") or shutil.which("cpack")
+        for tool in (cpack, shutil.which("dpkg-deb")):
+            if not tool:
+                raise unittest.SkipTest("cpack and dpkg-deb are needed to build and read the package")
+        cls.tmp = tempfile.mkdtemp(prefix="tgmesh-pkg-")
+        t0 = time.monotonic()
+        # -B: the package and CPack's staging tree go to the temporary directory.
+        proc = subprocess.run([cpack, "--config", config, "-G", "DEB", "-B", cls.tmp], cwd=build_dir,
+                              capture_output=True, text=True, timeout=300)
+        cls.cpack_seconds = time.monotonic() - t0
+        if proc.returncode != 0:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+            raise AssertionError("cpack -G DEB failed (%d):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
+        cls.cpack_output = proc.stdout + proc.stderr
+        debs = glob.glob(os.path.join(cls.tmp, "*.deb"))
+        if len(debs) != 1:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+            raise AssertionError("expected one .deb from cpack, got %s:\n%s" % (debs, cls.cpack_output))
+        cls.deb = debs[0]
+        cls.fields = parse_control(run(["dpkg-deb", "-f", cls.deb]))
+        # dpkg-deb -c: "-rw-r--r-- root/root 1234 2026-01-01 00:00 ./etc/..."
+        cls.entries = {}
+        for line in run(["dpkg-deb", "-c", cls.deb]).splitlines():
+            parts = line.split(None, 5)
+            cls.entries[parts[5].split(" -> ")[0].lstrip(".").rstrip("/") or "/"] = (parts[0], parts[1])
+        cls.control_dir = os.path.join(cls.tmp, "DEBIAN")
+        run(["dpkg-deb", "-e", cls.deb, cls.control_dir])
+        cls.root = os.path.join(cls.tmp, "root")
+        run(["dpkg-deb", "-x", cls.deb, cls.root])
+        sys.stderr.write("[package] %s built in %.1f s\n" % (os.path.basename(cls.deb), cls.cpack_seconds))
+
+    @classmethod
+    def tearDownClass(cls):
+        if not os.environ.get("TGMESH_KEEP_TMP"):
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+        super().tearDownClass()
+
+    def files(self):
+        """Regular files and links of the package: {absolute path: (mode string, owner)}."""
+        return {p: e for p, e in self.entries.items() if not e[0].startswith("d")}
+
+    def packaged_plugin(self):
+        plugins = [p for p in self.files() if p.endswith("/mosquitto_tgmesh.so")]
+        self.assertEqual(len(plugins), 1, sorted(self.files()))
+        return plugins[0]
+
+    def snippet_text(self):
+        with open(os.path.join(self.root, SNIPPET), encoding="utf-8") as f:
+            return f.read()
+
+    # ------------------------------------------------------------ metadata and contents
+
+    def test_metadata(self):
+        f = self.fields
+        self.assertEqual(f["Package"], PACKAGE)
+        self.assertEqual(f["Version"], project_version() + "-1")
+        self.assertEqual(os.path.basename(self.deb), "%s_%s_%s.deb" % (PACKAGE, f["Version"], f["Architecture"]))
+        self.assertEqual(f["Architecture"], run(["dpkg", "--print-architecture"]).strip())
+        self.assertEqual(f["Section"], "net")
+        self.assertRegex(f["Maintainer"], r"^[^<>]+ <[^<>@]+@[^<>]+>$")
+        self.assertIn("Telegram", f["Description"].splitlines()[0])
+        self.assertGreater(len(f["Description"].splitlines()), 2, "a synopsis and a long description")
+        depends = [d.strip() for d in f["Depends"].split(",")]
+        self.assertIn("mosquitto (>= 2.0.11)", depends)
+        # dpkg-shlibdeps added the shared libraries the plugin links.
+        names = {d.split()[0] for d in depends}
+        for lib in ("libc6", "libcurl4", "libcjson1", "libssl3", "libprotobuf-c1", "libstdc++6"):
+            self.assertIn(lib, names, f["Depends"])
+
+    def test_file_list(self):
+        plugin = self.packaged_plugin()
+        expected = {plugin, "/" + SNIPPET, "/" + MAN_PAGE, "/usr/share/lintian/overrides/" + PACKAGE}
+        expected |= {"/%s/%s" % (DOC_DIR, name) for name in ("README.md", "copyright", "changelog.Debian.gz")}
+        self.assertEqual(set(self.files()), expected)
+        plugin_dir = debian_plugin_dir()
+        if plugin_dir:
+            self.assertEqual(os.path.dirname(plugin), plugin_dir, "next to Debian's mosquitto_dynamic_security.so")
+        else:
+            self.assertRegex(plugin, r"^/usr/lib/[a-z0-9_]+-linux-gnu[a-z0-9_]*/mosquitto_tgmesh\.so$")
+        for path, (mode, owner) in self.entries.items():
+            self.assertEqual(owner, "root/root", path)
+            if not mode.startswith("d"):
+                self.assertEqual(mode, "-rw-r--r--", path)
+        with open(os.path.join(self.root, DOC_DIR, "README.md"), "rb") as f, \
+                open(os.path.join(REPO_ROOT, "README.md"), "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        # The plugin is the one built, stripped: its entry points are still exported.
+        symbols = run(["nm", "-D", "--defined-only", os.path.join(self.root, plugin.lstrip("/"))])
+        for entry in ("mosquitto_plugin_version", "mosquitto_plugin_init", "mosquitto_plugin_cleanup"):
+            self.assertIn(entry, symbols)
+
+    def test_changelog_names_this_version(self):
+        with gzip.open(os.path.join(self.root, DOC_DIR, "changelog.Debian.gz"), "rt", encoding="utf-8") as f:
+            first = f.readline()
+        self.assertEqual(first.split()[:2], [PACKAGE, "(%s)" % self.fields["Version"]],
+                         "a new version needs its entry at the top of packaging/changelog")
+
+    def test_snippet_is_a_conffile(self):
+        with open(os.path.join(self.control_dir, "conffiles")) as f:
+            self.assertEqual(f.read().split(), ["/" + SNIPPET])
+
+    def test_snippet_is_fully_commented_out(self):
+        text = self.snippet_text()
+        active = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        self.assertEqual(active, [], "every line of the shipped snippet must be a comment")
+        self.assertIn("#plugin %s\n" % self.packaged_plugin(), text)
+        for key in ("bot_token_file", "chat_ids", "topic_root", "channel", "channel_keys"):
+            self.assertRegex(text, r"(?m)^#plugin_opt_%s \S" % key)
+        self.assertRegex(text, r"(?m)^#plugin_opt_state_file /var/lib/mosquitto/\S+$")
+        self.assertIn("/%s/README.md" % DOC_DIR, text)
+        self.assertIn("man 7 mosquitto-tgmesh", text)
+
+    def test_snippet_as_shipped_leaves_mosquitto_without_the_plugin(self):
+        """Installing the package changes nothing until the administrator edits the snippet."""
+        broker = Broker(with_plugin=False, extra_config="include_dir %s" % os.path.join(self.root, "etc/mosquitto/conf.d"))
+        self.brokers.append(broker)
+        broker.start()
+        log = broker.log_text()
+        self.assertIn("mosquitto version", log)
+        self.assertNotIn("Loading plugin", log)
+        self.assertNotIn("tgmesh:", broker.output_text())
+        self.assertEqual(self.tg.requests(), [])
+
+    def test_man_page(self):
+        with gzip.open(os.path.join(self.root, MAN_PAGE), "rt", encoding="utf-8") as f:
+            page = f.read()
+        self.assertRegex(page, r'(?m)^\.TH MOSQUITTO-TGMESH 7 "[0-9-]+" "tgmesh %s"' % re.escape(project_version()))
+        for section in ("NAME", "SYNOPSIS", "DESCRIPTION", "INSTALLATION", "OPTIONS", "RELOAD", "FILES", "SEE ALSO"):
+            self.assertRegex(page, r"(?m)^\.SH %s$" % section)
+        self.assertIn(".BR mosquitto.conf (5)", page)
+        self.assertIn("$SYS", page)
+        self.assertIn("$CONTROL", page)
+        self.assertIn(self.packaged_plugin(), page)
+        # The OPTIONS list names every key of README's option table, and nothing else.
+        options = page.split("\n.SH OPTIONS\n", 1)[1].split("\n.SH ", 1)[0]
+        documented = re.findall(r"(?m)^\.TP\n\.B[IR]? ([a-z_]+)", options)
+        self.assertEqual(sorted(documented), sorted(readme_option_keys()))
+        groff = shutil.which("groff")
+        if groff:  # renders without warnings where groff is installed
+            proc = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z"], input=page, capture_output=True, text=True)
+            self.assertEqual((proc.returncode, proc.stderr), (0, ""))
+
+    # ------------------------------------------------------------ the packaged plugin at work
+
+    def edited_snippet(self, workdir):
+        """The shipped snippet edited as an administrator would, with test values: the plugin
+        from the unpacked package, the fake Bot API, a token file, the harness's chat."""
+        token_file = os.path.join(workdir, "tgmesh.token")
+        with open(token_file, "w") as f:
+            f.write(BOT_TOKEN + "\n")
+        self.secret_files.add(token_file)
+        values = {"plugin": os.path.join(self.root, self.packaged_plugin().lstrip("/")),
+                  "plugin_opt_bot_token_file": token_file, "plugin_opt_chat_ids": str(CHAT),
+                  "plugin_opt_admin_ids": str(ADMIN), "plugin_opt_topic_root": ROOT,
+                  "plugin_opt_state_file": os.path.join(workdir, "state.json")}
+        out, enabled = [], set()
+        for line in self.snippet_text().splitlines():
+            m = re.match(r"^#((?:plugin|plugin_opt_[a-z_]+)) (.*)$", line)
+            if m and m.group(1) != "plugin_opt_config_file":
+                key = m.group(1)
+                line = "%s %s" % (key, values.get(key, m.group(2)))
+                enabled.add(key)
+            out.append(line)
+        self.assertTrue(set(values) <= enabled, enabled)
+        out.append("plugin_opt_api_url %s" % self.tg.url)  # the one line a real install does not need
+        return "\n".join(out) + "\n"
+
+    def test_packaged_plugin_bridges_mesh_and_chat(self):
+        workdir = tempfile.mkdtemp(prefix="tgmesh-it-")
+        conf_d = os.path.join(workdir, "conf.d")
+        os.mkdir(conf_d)
+        with open(os.path.join(conf_d, "tgmesh.conf"), "w") as f:
+            f.write(self.edited_snippet(workdir))
+        broker = Broker(with_plugin=False, workdir=workdir, extra_config="include_dir %s" % conf_d)
+        self.addCleanup(shutil.rmtree, workdir, True)
+        self.brokers.append(broker)
+        self.broker = broker
+        broker.start()
+        self.wait_polling()
+
+        # Mesh -> Telegram: an uplink from a real MQTT client reaches the (fake) chat.
+        text = "from the package %d" % mc.random_packet_id()
+        self.uplink(mc.make_encrypted_text_envelope(SENDER, meshpb.BROADCAST, mc.random_packet_id(), text))
+        self.assertIn("!1a2b3c4d", self.wait_chat(text)["text"])
+        log = broker.log_text()
+        self.assertIn("Loading plugin: %s\n" % os.path.join(self.root, self.packaged_plugin().lstrip("/")), log)
+        self.assertIn("tgmesh: bridging channel LongFast on %s" % ROOT, log)
+
+        # Telegram -> mesh: /send is published to the channel by the bridge's own node.
+        listener = self.mesh_listener()
+        self.say("/send hello from the package")
+        self.wait_text_downlink(listener, "hello from the package", bridge_id=None)
+
+        code, _secs = broker.stop()
+        self.assertEqual(code, 0)
+        self.assertTrue(os.path.isfile(os.path.join(workdir, "state.json")), "state file written at shutdown")
+
+
+if __name__ == "__main__":
+    unittest.main()
