@@ -15,7 +15,7 @@ readelf -d "$so" | grep -q 'FLAGS_1.*NOW' || fail "not linked with -z now"
 readelf -d "$so" | grep -q 'FLAGS_1.*NODELETE' || fail "not linked with -z nodelete"
 
 allowed="mosquitto_broker_publish mosquitto_callback_register mosquitto_callback_unregister
-mosquitto_free mosquitto_log_printf mosquitto_malloc mosquitto_pub_topic_check
+mosquitto_client_id mosquitto_client_username mosquitto_free mosquitto_log_printf mosquitto_malloc mosquitto_pub_topic_check
 mosquitto_validate_utf8"
 for sym in $(nm -D --undefined-only "$so" | awk '{print $2}' | grep '^mosquitto_' || true); do
   echo "$allowed" | tr " " "\n" | grep -qx "$sym" || fail "uses broker function $sym outside the allowed list"
