@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tgmesh_harness import meshcrypto as mc, meshpb  # noqa: E402
 from tgmesh_harness.base import CHAT, TgmeshTestCase, options  # noqa: E402
 
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SYS = "$SYS/broker/tgmesh/"
 CONTROL = "$CONTROL/tgmesh/v1"
 RESPONSE = CONTROL + "/response"
@@ -220,26 +221,23 @@ class ControlAclTest(AdminTestCase):
         for i, (user, password) in enumerate((("admin", "adminpw"), ("gateway", "gwpw"))):
             args = ["mosquitto_passwd", "-b"] + (["-c"] if i == 0 else []) + [passwd, user, password]
             subprocess.run(args, check=True, capture_output=True)
+        # The README's example file, as shipped.
         acl = os.path.join(conf_dir, "acl")
-        with open(acl, "w") as f:
-            f.write("user admin\n"
-                    "topic write $CONTROL/tgmesh/v1\n"
-                    "topic read $CONTROL/tgmesh/v1/response\n"
-                    "topic read $SYS/broker/tgmesh/#\n"
-                    "\n"
-                    "user gateway\n"
-                    "topic readwrite msh/#\n")
+        shutil.copy(os.path.join(REPO_ROOT, "conf", "acl.example"), acl)
         os.chmod(passwd, 0o644)
         os.chmod(acl, 0o644)
         self.start_bridge(extra_config="password_file %s\nacl_file %s\nallow_anonymous false\n" % (passwd, acl))
         admin = self.mqtt("admin-1", subscribe=RESPONSE, username="admin", password="adminpw")
         responses = self.control([{"command": "getStatus"}], client=admin)
         self.assertIn("data", responses[0])
+        counters = self.mqtt("admin-2", subscribe=SYS + "#", username="admin", password="adminpw")
+        self.sys_values(counters, ["uplinks", "telegram_connected"])
 
         intruder = self.mqtt("gw-1", subscribe=RESPONSE, username="gateway", password="gwpw")
         intruder.publish(CONTROL, json.dumps({"commands": [{"command": "sendText", "text": "spam"}]}), qos=1)
         time.sleep(1.5)
         self.assertEqual(intruder.messages(RESPONSE), [])
+        self.assertIn("Denied PUBLISH from gw-1", self.broker.log_text())
         self.assertNotIn("user gateway", self.broker.log_text())
         self.assertNotIn("ran sendText", self.broker.log_text())
 
