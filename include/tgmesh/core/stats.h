@@ -1,5 +1,6 @@
 #pragma once
-// Counters kept by the worker; shown by logs now and by /status and $SYS later.
+// Counters kept by the worker; shown by /status, the shutdown log line, $SYS/broker/tgmesh/ and
+// the control API.
 #include <array>
 #include <cstdint>
 #include <string>
