@@ -161,6 +161,11 @@ class ControlTest(AdminTestCase):
         client.publish(CONTROL, b"{not json", qos=1)
         msg = client.wait_message(lambda m: m.topic == RESPONSE, timeout=10)
         self.assertEqual(json.loads(msg.payload)["responses"][0]["error"], "Payload not valid JSON")
+        # Over 64 KiB the broker thread does not even copy it.
+        big = json.dumps({"commands": [{"command": "sendText", "text": "x" * 70000}]})
+        client.publish(CONTROL, big, qos=1)
+        msg = client.wait_message(lambda m: m.topic == RESPONSE, timeout=10)
+        self.assertEqual(json.loads(msg.payload)["responses"][0]["error"], "Payload not valid JSON")
         responses = self.control([
             {"command": "formatDisk"},
             {"command": "sendText"},
