@@ -57,4 +57,6 @@ MSG
 fi
 
 echo "tgmesh: mosquitto on $LISTEN:$PORT with $CONF (Ctrl-C stops it)" >&2
+echo "tgmesh: counters: mosquitto_sub -p $PORT -t '\$SYS/broker/tgmesh/#' -v" >&2
+echo "tgmesh: commands: mosquitto_rr -p $PORT -t '\$CONTROL/tgmesh/v1' -e '\$CONTROL/tgmesh/v1/response' -m '{\"commands\":[{\"command\":\"getStatus\"}]}'" >&2
 exec mosquitto -c "$CONF"
