@@ -1014,6 +1014,37 @@ void reload_config_applies_to_the_following_commands(void**) {
     assert_int_equal(rig.h.publisher.sys.size(), 0);
 }
 
+void client_text_is_logged_on_one_bounded_line(void**) {
+    ControlRig rig;
+    const std::string long_ref(300, 'r');
+    rig.h.bridge->on_control({"evil\nclient", "u\x1bser",
+                              R"({"commands":[{"command":"getStatus\nforged: line"},)"
+                              R"({"command":"sendText","text":"x","node":")" +
+                                  long_ref + R"("},{"command":"\u00e9t\u00e9 \ud83c\udf10"}]})"});
+    auto answer = rig.h.take_published();
+    assert_int_equal(answer.size(), 1);
+    auto doc = json::parse(text_of(answer[0]));
+    // The answer has the names as sent.
+    assert_string_equal(command_of(nth(doc, 0)).c_str(), "getStatus\nforged: line");
+    assert_string_equal(error_of(nth(doc, 1)).c_str(), ("no node known as " + long_ref).c_str());
+    const size_t n = rig.h.log.lines.size();
+    assert_true(n >= 3);
+    assert_string_equal(rig.h.log.lines[n - 3].c_str(),
+                        "control: client evil?client (user u?ser) ran getStatus?forged: line "
+                        "(refused: Unknown command)");
+    // The reason quotes the client's node reference: at most 256 bytes of it.
+    const std::string reason = "no node known as " + long_ref;
+    assert_string_equal(rig.h.log.lines[n - 2].c_str(),
+                        ("control: client evil?client (user u?ser) ran sendText (refused: " +
+                         reason.substr(0, 256) + "...)")
+                            .c_str());
+    // UTF-8 stays as it is.
+    assert_string_equal(
+        rig.h.log.lines[n - 1].c_str(),
+        "control: client evil?client (user u?ser) ran \u00e9t\u00e9 \U0001F310 (refused: Unknown "
+        "command)");
+}
+
 // ---- DropReporter ---------------------------------------------------------------------------
 
 struct DropRig {
@@ -1350,6 +1381,7 @@ int main() {
         cmocka_unit_test(send_text_when_the_mesh_queue_is_full),
         cmocka_unit_test(correlation_data_is_echoed),
         cmocka_unit_test(malformed_requests_get_one_error),
+        cmocka_unit_test(client_text_is_logged_on_one_bounded_line),
         cmocka_unit_test(control_off_answers_nothing),
         cmocka_unit_test(reload_config_unavailable),
         cmocka_unit_test(reload_config_error_keeps_the_configuration),
