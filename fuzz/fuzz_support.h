@@ -47,7 +47,10 @@ class Clock : public tgmesh::Clock {
 class Publisher : public tgmesh::core::Publisher {
   public:
     std::vector<tgmesh::core::Outgoing> published;
+    // When set, sees every message as it is published (before pump() takes it away).
+    std::function<void(const tgmesh::core::Outgoing&)> on_publish;
     void publish(tgmesh::core::Outgoing message) override {
+        if (on_publish) on_publish(message);
         published.push_back(std::move(message));
     }
 };
@@ -56,9 +59,12 @@ class Logger : public tgmesh::core::Logger {
   public:
     size_t lines = 0;
     std::string secret;  // when set, no line may contain it
+    // When set, sees every line.
+    std::function<void(const std::string&)> on_line;
     void log(tgmesh::core::LogLevel, std::string line) override {
         ++lines;
         if (!secret.empty()) check(line.find(secret) == std::string::npos);
+        if (on_line) on_line(line);
     }
 };
 
@@ -233,12 +239,14 @@ struct Rig {
     // they were saved).
     bool check_html = true;
 
-    explicit Rig(tgmesh::core::Config config, std::optional<std::string> state = std::nullopt) {
+    // `reload`: Services::reload_config (the control API's reloadConfig); empty: unavailable.
+    explicit Rig(tgmesh::core::Config config, std::optional<std::string> state = std::nullopt,
+                 std::function<tgmesh::core::ConfigResult()> reload = {}) {
         store.text = std::move(state);
         log.secret = config.bot_token;
         bridge = std::make_unique<tgmesh::core::Bridge>(
-            std::move(config),
-            tgmesh::core::Services{clock, publisher, http, store, log, [] { return 0x12345u; }});
+            std::move(config), tgmesh::core::Services{clock, publisher, http, store, log,
+                                                      [] { return 0x12345u; }, std::move(reload)});
     }
 
     // Answers getMe with the canned bot, leaving a getUpdates pending.

@@ -437,6 +437,50 @@ def texts():
     write(h, "surrogate_overlong", b"\xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 \xe0\x80\xaf")
 
 
+def control():
+    h = "fuzz_control"
+
+    def request(name, *commands, **extra):
+        write(h, name, json.dumps(dict({"commands": list(commands)}, **extra)))
+
+    request("get_status", {"command": "getStatus", "correlationData": "s1"})
+    request("list_nodes", {"command": "listNodes"},
+            {"command": "listNodes", "filter": "twin", "count": 1, "offset": 1},
+            {"command": "listNodes", "count": -1, "offset": 2, "correlationData": {"page": 2}})
+    request("list_nodes_bad", {"command": "listNodes", "count": "many"},
+            {"command": "listNodes", "offset": -1}, {"command": "listNodes", "filter": 5})
+    request("get_node", {"command": "getNode", "node": "!a1b2c3d4"},
+            {"command": "getNode", "node": 2712847316}, {"command": "getNode", "node": "Base Camp"},
+            {"command": "getNode", "node": "BC"}, {"command": "getNode", "node": "KEY"})
+    request("get_node_bad", {"command": "getNode", "node": "Twin"},
+            {"command": "getNode", "node": "nobody"}, {"command": "getNode", "node": 0},
+            {"command": "getNode", "node": "!00000042"}, {"command": "getNode"})
+    request("send_text", {"command": "sendText", "text": "Net check tonight at 20:00"},
+            {"command": "sendText", "node": "Keyed Node", "text": "pki dm"},
+            {"command": "sendText", "node": "!a1b2c3d4", "text": "legacy dm"},
+            {"command": "sendText", "channel": "Private", "text": "private broadcast"})
+    request("send_text_bad", {"command": "sendText"},
+            {"command": "sendText", "text": "  \n"},
+            {"command": "sendText", "text": "x" * 1200},
+            {"command": "sendText", "channel": "NotBridged", "text": "x"},
+            {"command": "sendText", "channel": "LongFast", "node": "BC", "text": "x"},
+            {"command": "sendText", "node": "Twin", "text": "x"})
+    request("send_text_long", {"command": "sendText", "text": "Привет всем 🌐 " * 40})
+    request("reload", {"command": "reloadConfig"}, {"command": "reloadConfig"},
+            {"command": "sendText", "text": "after reload"}, {"command": "reloadConfig"},
+            {"command": "sendText", "node": "KEY", "text": "json mode"},
+            {"command": "reloadConfig"}, {"command": "getStatus"})
+    # 1e400 is beyond a double: cJSON reads infinity and prints it as null.
+    write(h, "correlation", '{"commands":[{"command":"getStatus","correlationData":[1,"two",null,'
+          '1e400]},{"correlationData":"no name"},{"command":"formatDisk","correlationData":7}]}')
+    request("too_many", *[{"command": "getStatus"}] * 101)
+    request("not_array", commands=None)
+    write(h, "commands_object", '{"commands":{"command":"getStatus"}}')
+    write(h, "not_json", '{"commands":[{"command":"getStatus"}')
+    write(h, "top_array", '[{"command":"getStatus"}]')
+    write(h, "odd_elements", '{"commands":[5,[],null,{"command":5},{"command":"\\u0000x"}]}')
+
+
 def main():
     if CORPUS.exists():
         shutil.rmtree(CORPUS)
@@ -446,6 +490,7 @@ def main():
     configs()
     states()
     texts()
+    control()
     for d in sorted(CORPUS.iterdir()):
         print("%-18s %3d files" % (d.name, len(list(d.iterdir()))))
 

@@ -13,7 +13,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${TGMESH_FUZZ_BUILD_DIR:-build-fuzz}
-ALL="fuzz_envelope fuzz_json_uplink fuzz_telegram fuzz_config fuzz_state fuzz_text fuzz_pki"
+ALL="fuzz_envelope fuzz_json_uplink fuzz_telegram fuzz_config fuzz_state fuzz_text fuzz_pki fuzz_control"
 
 runs=${TGMESH_FUZZ_RUNS:-10000000}
 max_seconds=${TGMESH_FUZZ_LONG_SECONDS:-3600}

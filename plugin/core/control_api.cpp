@@ -6,10 +6,15 @@
 #include "tgmesh/core/node_pages.h"
 #include "tgmesh/mesh/text_chunker.h"
 #include "tgmesh/util/base64.h"
+#include "tgmesh/util/utf8.h"
 
 namespace tgmesh::core {
 
 namespace {
+
+// Bytes of a client's text in a log line: a command name; a client id, a user name or a
+// refusal reason (it may quote a node reference) gets 4x.
+constexpr size_t kMaxLogged = 64;
 
 // Adds `child` to `parent` under `key`; returns the child, to be filled.
 cJSON* add_child(cJSON* parent, const char* key, json::Ptr child) {
@@ -87,6 +92,18 @@ json::Ptr node_json(const Node& n, bool detailed) {
     return out;
 }
 
+// What a client sent, for the broker log: at most `max` bytes, valid UTF-8, control characters
+// shown as '?' (a newline would start a forged log line).
+std::string for_log(std::string_view text, size_t max) {
+    const size_t keep = text.size() > max ? utf8::prefix_at_boundary(text, max) : text.size();
+    std::string out = utf8::sanitize(text.substr(0, keep));
+    for (char& c : out) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == '\x7f') c = '?';
+    }
+    if (keep < text.size()) out += "...";
+    return out;
+}
+
 // A broadcast may go to the bridged channel or to a channel of channel_map.
 bool bridged_channel(const Config& config, std::string_view channel) {
     if (channel == config.channel) return true;
@@ -97,8 +114,10 @@ bool bridged_channel(const Config& config, std::string_view channel) {
 }  // namespace
 
 void ControlApi::handle(const ControlRequest& request) {
-    const std::string who = "client " + request.client_id +
-                            (request.username.empty() ? "" : " (user " + request.username + ")");
+    const std::string who =
+        "client " + for_log(request.client_id, 4 * kMaxLogged) +
+        (request.username.empty() ? ""
+                                  : " (user " + for_log(request.username, 4 * kMaxLogged) + ")");
     json::Ptr response = json::make_object();
     cJSON* responses = add_child(response.get(), "responses", json::make_array());
     auto answer = [&](std::string_view command, const cJSON* correlation, const std::string& error,
@@ -151,9 +170,10 @@ void ControlApi::handle(const ControlRequest& request) {
             }
             // Reading commands are frequent (monitoring); the ones that act are worth a line.
             const bool acts = *name == "sendText" || *name == "reloadConfig";
-            d_.log.log(acts ? LogLevel::kNotice : LogLevel::kDebug,
-                       "control: " + who + " ran " + *name +
-                           (error.empty() ? "" : " (refused: " + error + ")"));
+            d_.log.log(
+                acts ? LogLevel::kNotice : LogLevel::kDebug,
+                "control: " + who + " ran " + for_log(*name, kMaxLogged) +
+                    (error.empty() ? "" : " (refused: " + for_log(error, 4 * kMaxLogged) + ")"));
             answer(*name, correlation, error, std::move(data));
         }
     }

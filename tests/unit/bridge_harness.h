@@ -1,6 +1,7 @@
 #pragma once
 // A Bridge wired to fakes, and builders of the uplinks and updates the bridge tests feed it.
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,11 +43,14 @@ struct Harness {
     test::FakeStore store;
     test::FakeLogger log;
     std::unique_ptr<Bridge> bridge;
+    // Services::reload_config (reloadConfig over $CONTROL) when set before start(); unset, the
+    // bridge has no way to reload.
+    std::function<ConfigResult()> reload_config;
 
     void start(Config config = base_config()) {
-        bridge = std::make_unique<Bridge>(
-            std::move(config),
-            Services{clock, publisher, http, store, log, [] { return 0x12345u; }});
+        Services services{clock, publisher, http, store, log, [] { return 0x12345u; }};
+        if (reload_config) services.reload_config = [this] { return reload_config(); };
+        bridge = std::make_unique<Bridge>(std::move(config), std::move(services));
         bridge->start();
         bridge->run_due();
     }

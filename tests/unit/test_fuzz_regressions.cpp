@@ -227,6 +227,44 @@ void a_long_not_found_reply_is_sent_as_valid_html(void**) {
     assert_true(replies >= 2);
 }
 
+// fuzz_control: a command name is the client's text and goes into the log line of the command
+// ("ran <name> (refused: Unknown command)"); the harness found it by sending the bot token as
+// a name. Since then the name is logged bounded and with control characters shown as '?'.
+void a_command_name_is_logged_bounded_on_one_line(void**) {
+    test::FakeClock clock;
+    test::FakePublisher publisher;
+    test::FakeHttp http;
+    test::FakeStore store;
+    test::FakeLogger log;
+    auto r = load_config({{"node_id", "!7b000001"}, {"mesh_interval", "0"}});
+    assert_true(r.config.has_value());
+    Bridge bridge(*r.config, Services{clock, publisher, http, store, log, [] { return 7u; }});
+    bridge.start();
+    bridge.run_due();
+    publisher.published.clear();
+    bridge.on_control(
+        {"admin-1", "admin", reproducer("fuzz_control", "command-name-echoed-in-log")});
+    assert_int_equal(publisher.published.size(), 1);
+    const auto& answer = publisher.published[0].payload;
+    auto doc = json::parse(std::string(answer.begin(), answer.end()));
+    const cJSON* response = cJSON_GetArrayItem(json::member(doc.get(), "responses"), 0);
+    assert_string_equal(json::get_string(response, "error")->c_str(), "Unknown command");
+    assert_string_equal(log.lines.back().c_str(),
+                        "control: client admin-1 (user admin) ran "
+                        "123456:FUZZ-token_abcdefghijklmnopqrstuvwxyzs (refused: Unknown command)");
+    // The same with a line break and a long name: one line, cut at 64 bytes.
+    bridge.on_control({"admin-1", "admin",
+                       R"({"commands":[{"command":"x\nforged"},{"command":")" +
+                           std::string(100, 'n') + R"("}]})"});
+    assert_string_equal(log.lines[log.lines.size() - 2].c_str(),
+                        "control: client admin-1 (user admin) ran x?forged (refused: Unknown "
+                        "command)");
+    assert_string_equal(log.lines.back().c_str(),
+                        ("control: client admin-1 (user admin) ran " + std::string(64, 'n') +
+                         "... (refused: Unknown command)")
+                            .c_str());
+}
+
 }  // namespace
 
 int main() {
@@ -239,6 +277,7 @@ int main() {
         cmocka_unit_test(state_numbers_beyond_float_range_settle_after_one_save),
         cmocka_unit_test(split_keeps_every_part_valid_html),
         cmocka_unit_test(a_long_not_found_reply_is_sent_as_valid_html),
+        cmocka_unit_test(a_command_name_is_logged_bounded_on_one_line),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -50,8 +50,10 @@ class FakePublisher : public tgmesh::core::Publisher {
 class FakeLogger : public tgmesh::core::Logger {
   public:
     std::vector<std::string> lines;
-    void log(tgmesh::core::LogLevel, std::string line) override {
+    std::vector<tgmesh::core::LogLevel> levels;  // levels[i] is the level of lines[i]
+    void log(tgmesh::core::LogLevel level, std::string line) override {
         lines.push_back(std::move(line));
+        levels.push_back(level);
     }
     bool contains(const std::string& needle) const;
 };

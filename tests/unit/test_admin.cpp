@@ -1,0 +1,1401 @@
+// Administration: the $SYS/broker/tgmesh/ tree (SysTree and the bridge publishing it every
+// sys_interval), the $CONTROL/tgmesh/v1 commands through Bridge::on_control, the drop reporter's
+// log lines, and queue_mesh_text (core/mesh_send) on its own.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bridge_harness.h"
+#include "tgmesh/core/drop_reporter.h"
+#include "tgmesh/core/mesh_send.h"
+#include "tgmesh/core/metrics.h"
+#include "tgmesh/mesh/pki.h"
+#include "tgmesh/mesh/text_chunker.h"
+#include "tgmesh/util/base64.h"
+
+using namespace bridge_test;
+
+namespace {
+
+constexpr const char* kSys = "$SYS/broker/tgmesh/";
+constexpr const char* kResponse = "$CONTROL/tgmesh/v1/response";
+constexpr const char* kGatewayTopic = "msh/US/2/e/LongFast/!11111111";
+
+constexpr mesh::NodeNum kTwin1 = 0x0badcafe;
+constexpr mesh::NodeNum kTwin2 = 0x0badcaff;
+constexpr mesh::NodeNum kHill = 0x12345678;
+
+// Every name under $SYS/broker/tgmesh/, written out here so that a renamed or missing one fails.
+const std::vector<std::string> kDropNames = {
+    "malformed",         "undecryptable",  "pki_not_for_us",     "pki_unknown_sender",
+    "duplicate",         "own_packet",     "other_channel",      "dm_not_for_us",
+    "empty_text",        "gateway_echo",   "inbound_queue_full", "telegram_queue_full",
+    "telegram_rejected", "mesh_queue_full"};
+
+std::vector<std::string> all_sys_names() {
+    std::vector<std::string> names = {"version",
+                                      "uptime",
+                                      "uplinks",
+                                      "decoded",
+                                      "duplicates",
+                                      "undecryptable",
+                                      "texts_to_telegram",
+                                      "telegram_sent",
+                                      "telegram_errors",
+                                      "telegram_429",
+                                      "telegram_connected",
+                                      "downlinks",
+                                      "queue/mesh",
+                                      "queue/chat",
+                                      "nodes_known",
+                                      "gateways_online",
+                                      "last_uplink_age"};
+    for (const auto& d : kDropNames)
+        names.push_back("drops/" + d);
+    return names;
+}
+
+std::string text_of(const Outgoing& m) {
+    return std::string(m.payload.begin(), m.payload.end());
+}
+
+// name -> value of $SYS messages (the part after the prefix); fails on a topic outside it.
+std::map<std::string, std::string> sys_map(const std::vector<Outgoing>& messages) {
+    std::map<std::string, std::string> out;
+    for (const auto& m : messages) {
+        if (m.topic.rfind(kSys, 0) != 0)
+            fail_msg("not a $SYS/broker/tgmesh/ topic: %s", m.topic.c_str());
+        out[m.topic.substr(std::string(kSys).size())] = text_of(m);
+    }
+    return out;
+}
+
+std::vector<Outgoing> take_sys(Harness& h) {
+    auto out = std::move(h.publisher.sys);
+    h.publisher.sys.clear();
+    return out;
+}
+
+// ---- SysTree ------------------------------------------------------------------------------
+
+Metrics sample_metrics() {
+    Metrics m;
+    m.uptime_s = 12345;
+    m.stats.uplinks = 101;
+    m.stats.decoded = 102;
+    m.stats.texts_to_telegram = 103;
+    m.stats.telegram_sent = 104;
+    m.stats.telegram_errors = 105;
+    m.stats.telegram_429 = 106;
+    m.stats.downlinks = 107;
+    for (size_t i = 0; i < m.stats.drops.size(); ++i)
+        m.stats.drops[i] = 200 + i;
+    m.nodes_known = 7;
+    m.gateways_online = 3;
+    m.last_uplink_age_s = 42;
+    m.telegram_connected = true;
+    m.mesh_queue = 4;
+    m.chat_queue = 5;
+    return m;
+}
+
+void sys_tree_first_round_publishes_every_value(void**) {
+    SysTree tree;
+    test::FakePublisher pub;
+    tree.publish(sample_metrics(), pub);
+    assert_int_equal(pub.published.size(), 0);
+    const auto names = all_sys_names();
+    assert_int_equal(names.size(), 17 + static_cast<size_t>(Drop::kCount));
+    assert_int_equal(pub.sys.size(), names.size());
+    for (const auto& m : pub.sys) {
+        assert_true(m.retain);
+        assert_int_equal(m.qos, 0);
+        assert_true(m.transient);
+        assert_int_equal(m.receipt_id, 0);
+        assert_true(m.client_id.empty());
+    }
+    auto values = sys_map(pub.sys);
+    assert_int_equal(values.size(), names.size());
+    for (const auto& n : names) {
+        if (!values.count(n)) fail_msg("missing $SYS name %s", n.c_str());
+    }
+    const std::map<std::string, std::string> expected = {
+        {"version", TGMESH_VERSION}, {"uptime", "12345"},          {"uplinks", "101"},
+        {"decoded", "102"},          {"duplicates", "204"},  // drops[kDuplicate]
+        {"undecryptable", "201"},    {"texts_to_telegram", "103"}, {"telegram_sent", "104"},
+        {"telegram_errors", "105"},  {"telegram_429", "106"},      {"telegram_connected", "1"},
+        {"downlinks", "107"},        {"queue/mesh", "4"},          {"queue/chat", "5"},
+        {"nodes_known", "7"},        {"gateways_online", "3"},     {"last_uplink_age", "42"},
+    };
+    for (const auto& [name, value] : expected)
+        assert_string_equal(values[name].c_str(), value.c_str());
+    for (size_t i = 0; i < kDropNames.size(); ++i) {
+        assert_string_equal(values["drops/" + kDropNames[i]].c_str(),
+                            std::to_string(200 + i).c_str());
+    }
+}
+
+void sys_tree_publishes_only_what_changed(void**) {
+    SysTree tree;
+    test::FakePublisher pub;
+    Metrics m = sample_metrics();
+    tree.publish(m, pub);
+    pub.sys.clear();
+    tree.publish(m, pub);
+    assert_int_equal(pub.sys.size(), 0);
+
+    m.stats.uplinks = 150;
+    tree.publish(m, pub);
+    assert_int_equal(pub.sys.size(), 1);
+    assert_string_equal(pub.sys[0].topic.c_str(), "$SYS/broker/tgmesh/uplinks");
+    assert_string_equal(text_of(pub.sys[0]).c_str(), "150");
+    assert_true(pub.sys[0].retain);
+    assert_true(pub.sys[0].transient);
+    pub.sys.clear();
+
+    // A duplicate is both "duplicates" and "drops/duplicate".
+    m.stats.drop(Drop::kDuplicate);
+    m.telegram_connected = false;
+    tree.publish(m, pub);
+    auto values = sys_map(pub.sys);
+    assert_int_equal(pub.sys.size(), 3);
+    assert_string_equal(values["duplicates"].c_str(), "205");
+    assert_string_equal(values["drops/duplicate"].c_str(), "205");
+    assert_string_equal(values["telegram_connected"].c_str(), "0");
+    pub.sys.clear();
+
+    // Back to an earlier value is a change too.
+    m.stats.uplinks = 101;
+    tree.publish(m, pub);
+    assert_int_equal(pub.sys.size(), 1);
+    assert_string_equal(text_of(pub.sys[0]).c_str(), "101");
+    pub.sys.clear();
+    tree.publish(m, pub);
+    assert_int_equal(pub.sys.size(), 0);
+}
+
+void sys_interval_and_control_options(void**) {
+    auto with = [](const char* key, const char* value) {
+        Options opts = {{"node_id", "!7b000001"}, {key, value}};
+        return load_config(opts);
+    };
+    auto defaults = load_config({{"node_id", "!7b000001"}});
+    if (!defaults.config) fail_msg("config: %s", defaults.error.c_str());
+    assert_int_equal(defaults.config->sys_interval_s, 10);
+    assert_true(defaults.config->control);
+    assert_int_equal(with("sys_interval", "0").config->sys_interval_s, 0);
+    assert_int_equal(with("sys_interval", "3600").config->sys_interval_s, 3600);
+    for (const char* bad : {"3601", "-1", "ten", ""}) {
+        auto r = with("sys_interval", bad);
+        assert_false(r.config.has_value());
+        assert_non_null(std::strstr(r.error.c_str(), "sys_interval"));
+    }
+    assert_false(with("control", "off").config->control);
+    assert_false(with("control", "false").config->control);
+    assert_true(with("control", "on").config->control);
+    auto bad = with("control", "maybe");
+    assert_false(bad.config.has_value());
+    assert_non_null(std::strstr(bad.error.c_str(), "control"));
+}
+
+// ---- the bridge's $SYS tree -----------------------------------------------------------------
+
+Config sys_config(int interval_s) {
+    Config c = base_config();
+    c.sys_interval_s = interval_s;
+    return c;
+}
+
+void sys_is_published_at_start_and_every_interval(void**) {
+    Harness h;
+    h.start(sys_config(30));
+    auto first = take_sys(h);
+    assert_int_equal(first.size(), all_sys_names().size());
+    auto values = sys_map(first);
+    assert_string_equal(values["uptime"].c_str(), "0");
+    assert_string_equal(values["uplinks"].c_str(), "0");
+    assert_string_equal(values["queue/mesh"].c_str(), "0");  // the announce went out
+    assert_true(h.bridge->next_due() <= h.clock.now + 30 * kSecond);
+
+    h.clock.advance(29 * kSecond);
+    h.bridge->run_due();
+    assert_int_equal(h.publisher.sys.size(), 0);
+    h.clock.advance(999);
+    h.bridge->run_due();
+    assert_int_equal(h.publisher.sys.size(), 0);
+    h.clock.advance(1);
+    h.bridge->run_due();
+    // Only the uptime changed (no traffic; getMe still unanswered).
+    auto second = take_sys(h);
+    assert_int_equal(second.size(), 1);
+    assert_string_equal(second[0].topic.c_str(), "$SYS/broker/tgmesh/uptime");
+    assert_string_equal(text_of(second[0]).c_str(), "30");
+
+    // The next round is due 30 s after the previous one.
+    h.clock.advance(29 * kSecond);
+    h.bridge->run_due();
+    assert_int_equal(h.publisher.sys.size(), 0);
+    h.clock.advance(kSecond);
+    h.bridge->run_due();
+    assert_string_equal(sys_map(take_sys(h))["uptime"].c_str(), "60");
+}
+
+void sys_interval_zero_publishes_nothing(void**) {
+    Harness h;
+    h.start(sys_config(0));
+    h.connect_telegram();
+    h.bridge->on_mqtt_message(kGatewayTopic, text_envelope(kAlice, 1, "quiet", "!11111111"));
+    for (int i = 0; i < 10; ++i) {
+        h.clock.advance(10 * kMinute);
+        h.bridge->run_due();
+    }
+    assert_int_equal(h.publisher.sys.size(), 0);
+    assert_false(h.log.contains("$SYS"));
+}
+
+// Feeds a text from `from` heard by `gateway`.
+void uplink_text(Harness& h, mesh::NodeNum from, uint32_t id, const std::string& gateway) {
+    UplinkSpec s;
+    s.from = from;
+    s.id = id;
+    s.payload = "hello " + std::to_string(id);
+    s.gateway = gateway;
+    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/" + gateway, seal(s));
+}
+
+// Runs the next $SYS round (sys_interval 10) and returns every value as now retained.
+struct SysWatch {
+    std::map<std::string, std::string> retained;
+    void update(Harness& h) {
+        for (auto& [k, v] : sys_map(take_sys(h)))
+            retained[k] = v;
+    }
+};
+
+void sys_values_follow_the_traffic(void**) {
+    Harness h;
+    SysWatch w;
+    h.start(sys_config(10));
+    w.update(h);
+    assert_string_equal(w.retained["last_uplink_age"].c_str(), "-1");
+    assert_string_equal(w.retained["telegram_connected"].c_str(), "0");
+    assert_string_equal(w.retained["nodes_known"].c_str(), "0");
+    assert_string_equal(w.retained["gateways_online"].c_str(), "0");
+
+    h.connect_telegram();
+    // t = 0: Alice through gateway 1, and the same packet again through gateway 2.
+    uplink_text(h, kAlice, 1, "!11111111");
+    uplink_text(h, kAlice, 1, "!22222222");
+    h.clock.advance(10 * kSecond);
+    h.bridge->run_due();
+    w.update(h);
+    assert_string_equal(w.retained["telegram_connected"].c_str(), "1");
+    assert_string_equal(w.retained["uplinks"].c_str(), "2");
+    assert_string_equal(w.retained["decoded"].c_str(), "1");
+    assert_string_equal(w.retained["duplicates"].c_str(), "1");
+    assert_string_equal(w.retained["drops/duplicate"].c_str(), "1");
+    assert_string_equal(w.retained["texts_to_telegram"].c_str(), "1");
+    assert_string_equal(w.retained["nodes_known"].c_str(), "1");
+    assert_string_equal(w.retained["gateways_online"].c_str(), "2");
+    assert_string_equal(w.retained["last_uplink_age"].c_str(), "10");
+
+    // t = 10 min: Twin through gateway 3.
+    for (int i = 0; i < 59; ++i) {
+        h.clock.advance(10 * kSecond);
+        h.bridge->run_due();
+    }
+    uplink_text(h, kTwin1, 2, "!33333333");
+    h.clock.advance(10 * kSecond);
+    h.bridge->run_due();
+    w.update(h);
+    assert_string_equal(w.retained["nodes_known"].c_str(), "2");
+    assert_string_equal(w.retained["gateways_online"].c_str(), "3");
+    assert_string_equal(w.retained["uplinks"].c_str(), "3");
+    assert_string_equal(w.retained["last_uplink_age"].c_str(), "10");
+
+    // t = 15 min 10 s: gateways 1 and 2 are no longer online, gateway 3 still is.
+    for (int i = 0; i < 30; ++i) {
+        h.clock.advance(10 * kSecond);
+        h.bridge->run_due();
+    }
+    w.update(h);
+    assert_string_equal(w.retained["gateways_online"].c_str(), "1");
+    assert_string_equal(w.retained["nodes_known"].c_str(), "2");
+    assert_string_equal(w.retained["last_uplink_age"].c_str(), "310");
+
+    // t = 25 min 20 s: none.
+    for (int i = 0; i < 61; ++i) {
+        h.clock.advance(10 * kSecond);
+        h.bridge->run_due();
+    }
+    w.update(h);
+    assert_string_equal(w.retained["gateways_online"].c_str(), "0");
+    assert_string_equal(w.retained["nodes_known"].c_str(), "2");
+}
+
+void metrics_of_the_bridge(void**) {
+    Harness h;
+    h.start(sys_config(10));
+    Metrics m = h.bridge->metrics();
+    assert_int_equal(m.uptime_s, 0);
+    assert_int_equal(m.last_uplink_age_s, -1);
+    assert_false(m.telegram_connected);
+    h.connect_telegram();
+    h.clock.advance(7 * kSecond);
+    h.bridge->note_inbound_dropped(4);
+    uplink_text(h, kAlice, 9, "!11111111");
+    h.clock.advance(3500);
+    m = h.bridge->metrics();
+    assert_int_equal(m.uptime_s, 10);
+    assert_int_equal(m.last_uplink_age_s, 3);
+    assert_true(m.telegram_connected);
+    assert_int_equal(m.stats.uplinks, 1);
+    assert_int_equal(m.stats.dropped(Drop::kInboundQueueFull), 4);
+    assert_int_equal(m.nodes_known, 1);
+    assert_int_equal(m.gateways_online, 1);
+    auto gws = gateways_heard(h.bridge->nodes(), h.clock.unix_now);
+    assert_int_equal(gws.size(), 1);
+    assert_string_equal(gws[0].id.c_str(), "!11111111");
+    assert_int_equal(gws[0].nodes, 1);
+    assert_int_equal(gws[0].last, h.clock.unix_now - 3);
+    assert_int_equal(gateways_heard(h.bridge->nodes(), h.clock.unix_now + 15 * 60 - 3).size(), 1);
+    assert_int_equal(gateways_heard(h.bridge->nodes(), h.clock.unix_now + 15 * 60 - 2).size(), 0);
+}
+
+// ---- $CONTROL/tgmesh/v1 ---------------------------------------------------------------------
+
+// The bridge's public key as announced in its NODEINFO.
+Bytes announced_key(const Outgoing& announce) {
+    mesh::Data data = open_downlink(announce);
+    assert_int_equal(data.portnum, mesh::port::kNodeInfo);
+    return mesh::decode_user(data.payload)->public_key;
+}
+
+struct ControlRig {
+    Harness h;
+    mesh::KeyPair hill_keys = *mesh::generate_key_pair();
+    Bytes bridge_key;
+
+    explicit ControlRig(Config config = base_config(),
+                        std::function<ConfigResult()> reload = nullptr) {
+        h.reload_config = std::move(reload);
+        h.start(std::move(config));
+        bridge_key = announced_key(h.take_published().at(0));
+        h.connect_telegram();
+        // Heard one second apart: listed Hill Top, Twin (TW2), Twin (TW1), Base Camp.
+        teach(kAlice, 11, "Base Camp", "BC");
+        teach(kTwin1, 12, "Twin", "TW1");
+        teach(kTwin2, 13, "Twin", "TW2");
+        teach(kHill, 14, "Hill Top", "HT", hill_keys.public_key);
+        h.bridge->run_due();
+        assert_int_equal(h.take_published().size(), 0);
+    }
+    void teach(mesh::NodeNum num, uint32_t id, const std::string& long_name,
+               const std::string& short_name, const Bytes& key = {}) {
+        h.bridge->on_mqtt_message(kGatewayTopic,
+                                  nodeinfo_envelope(num, id, long_name, short_name, key));
+        h.clock.advance(kSecond);
+    }
+
+    // Publishes `payload` to $CONTROL/tgmesh/v1 and returns the one answer, parsed. Downlinks
+    // stay in h.publisher.published.
+    json::Ptr raw(const std::string& payload, const std::string& client = "admin-1",
+                  const std::string& user = "admin") {
+        h.bridge->on_control({client, user, payload});
+        std::vector<Outgoing> rest;
+        std::vector<Outgoing> answers;
+        for (auto& m : h.publisher.published)
+            (m.topic == kResponse ? answers : rest).push_back(std::move(m));
+        h.publisher.published = std::move(rest);
+        assert_int_equal(answers.size(), 1);
+        const Outgoing& a = answers[0];
+        assert_true(a.transient);
+        assert_false(a.retain);
+        assert_int_equal(a.receipt_id, 0);
+        assert_true(a.client_id.empty());
+        auto doc = json::parse(text_of(a));
+        if (!doc) fail_msg("response is not JSON: %s", text_of(a).c_str());
+        assert_true(cJSON_IsArray(json::member(doc.get(), "responses")));
+        return doc;
+    }
+    // {"commands":[<commands>...]}; the responses array.
+    json::Ptr run(const std::vector<std::string>& commands) {
+        std::string payload = R"({"commands":[)";
+        for (size_t i = 0; i < commands.size(); ++i)
+            payload += (i ? "," : "") + commands[i];
+        return raw(payload + "]}");
+    }
+    // Downlinks published by the next run_due.
+    std::vector<Outgoing> downlinks() {
+        h.bridge->run_due();
+        return h.take_published();
+    }
+};
+
+int count_of(const json::Ptr& doc) {
+    return cJSON_GetArraySize(json::member(doc.get(), "responses"));
+}
+const cJSON* nth(const json::Ptr& doc, int i) {
+    const cJSON* r = cJSON_GetArrayItem(json::member(doc.get(), "responses"), i);
+    if (!r) fail_msg("no response %d", i);
+    return r;
+}
+std::string command_of(const cJSON* r) {
+    return json::get_string(r, "command").value_or("?");
+}
+std::string error_of(const cJSON* r) {
+    return json::get_string(r, "error").value_or("");
+}
+const cJSON* data_of(const cJSON* r) {
+    if (json::member(r, "error")) fail_msg("unexpected error: %s", error_of(r).c_str());
+    const cJSON* d = json::member(r, "data");
+    if (!d) fail_msg("no data in %s", json::print(r).c_str());
+    return d;
+}
+int64_t int_of(const cJSON* o, const char* key) {
+    auto v = json::get_int(o, key);
+    if (!v) fail_msg("no integer %s in %s", key, json::print(o).c_str());
+    return *v;
+}
+std::string str_of(const cJSON* o, const char* key) {
+    auto v = json::get_string(o, key);
+    if (!v) fail_msg("no string %s in %s", key, json::print(o).c_str());
+    return *v;
+}
+// The "id" of every listed node, in order.
+std::vector<std::string> listed_ids(const cJSON* data) {
+    std::vector<std::string> ids;
+    const cJSON* n = nullptr;
+    cJSON_ArrayForEach(n, json::member(data, "nodes")) ids.push_back(str_of(n, "id"));
+    return ids;
+}
+std::string joined(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v)
+        out += (out.empty() ? "" : " ") + s;
+    return out;
+}
+
+void get_status_reports_counters_and_identity(void**) {
+    ControlRig rig;
+    rig.h.bridge->on_mqtt_message(kGatewayTopic, text_envelope(kAlice, 100, "hi", "!11111111"));
+    rig.h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!22222222",
+                                  text_envelope(kAlice, 100, "hi", "!22222222"));
+    rig.h.clock.advance(2 * kSecond);
+    auto doc = rig.run({R"({"command":"getStatus","correlationData":"s1"})"});
+    assert_int_equal(count_of(doc), 1);
+    const cJSON* r = nth(doc, 0);
+    assert_string_equal(command_of(r).c_str(), "getStatus");
+    assert_string_equal(str_of(r, "correlationData").c_str(), "s1");
+    const cJSON* d = data_of(r);
+    assert_string_equal(str_of(d, "version").c_str(), TGMESH_VERSION);
+    assert_string_equal(str_of(d, "nodeId").c_str(), "!7b000001");
+    assert_string_equal(str_of(d, "channel").c_str(), "LongFast");
+    assert_string_equal(str_of(d, "downlink").c_str(), "protobuf");
+    assert_int_equal(int_of(d, "uplinks"), 6);  // 4 NODEINFOs, a text and its copy
+    assert_int_equal(int_of(d, "decoded"), 5);
+    assert_int_equal(int_of(d, "duplicates"), 1);
+    assert_int_equal(int_of(d, "texts_to_telegram"), 1);
+    assert_int_equal(int_of(d, "nodes_known"), 4);
+    assert_int_equal(int_of(d, "gateways_online"), 2);
+    assert_int_equal(int_of(d, "last_uplink_age"), 2);
+    assert_int_equal(int_of(d, "uptime"), 6);
+    assert_int_equal(int_of(d, "telegram_connected"), 1);
+    assert_int_equal(int_of(json::member(d, "drops"), "duplicate"), 1);
+    assert_int_equal(int_of(json::member(d, "drops"), "undecryptable"), 0);
+    assert_int_equal(cJSON_GetArraySize(json::member(d, "drops")), static_cast<int>(Drop::kCount));
+    assert_int_equal(int_of(json::member(d, "queue"), "mesh"), 0);
+    assert_true(json::member(json::member(d, "queue"), "chat") != nullptr);
+    const cJSON* gws = json::member(d, "gateways");
+    assert_int_equal(cJSON_GetArraySize(gws), 2);
+    const cJSON* g1 = cJSON_GetArrayItem(gws, 0);
+    assert_string_equal(str_of(g1, "id").c_str(), "!11111111");
+    assert_int_equal(int_of(g1, "nodes"), 4);
+    assert_int_equal(int_of(g1, "lastHeard"), rig.h.clock.unix_now - 2);
+    const cJSON* g2 = cJSON_GetArrayItem(gws, 1);
+    assert_string_equal(str_of(g2, "id").c_str(), "!22222222");
+    assert_int_equal(int_of(g2, "nodes"), 1);
+    // Reading commands are logged at debug level with the client.
+    assert_string_equal(rig.h.log.lines.back().c_str(),
+                        "control: client admin-1 (user admin) ran getStatus");
+    assert_int_equal(static_cast<int>(rig.h.log.levels.back()), static_cast<int>(LogLevel::kDebug));
+    // Nothing but the answer.
+    assert_int_equal(rig.downlinks().size(), 0);
+}
+
+void get_status_in_json_mode_and_anonymous_client(void**) {
+    Config c = base_config();
+    c.downlink = DownlinkMode::kJson;
+    c.gateway_id = 0x67ea9400;
+    Harness h;
+    h.start(c);
+    h.bridge->on_control({"anon-7", "", R"({"commands":[{"command":"getStatus"}]})"});
+    assert_int_equal(h.publisher.published.size(), 1);
+    auto doc = json::parse(text_of(h.publisher.published[0]));
+    const cJSON* d =
+        json::member(cJSON_GetArrayItem(json::member(doc.get(), "responses"), 0), "data");
+    assert_string_equal(str_of(d, "downlink").c_str(), "json");
+    assert_int_equal(int_of(d, "telegram_connected"), 0);
+    assert_int_equal(int_of(d, "last_uplink_age"), -1);
+    assert_int_equal(cJSON_GetArraySize(json::member(d, "gateways")), 0);
+    assert_true(h.log.contains("control: client anon-7 ran getStatus"));
+    assert_false(h.log.contains("(user"));
+}
+
+void list_nodes_filters_counts_and_pages(void**) {
+    ControlRig rig;
+    auto doc = rig.run({
+        R"({"command":"listNodes"})",
+        R"({"command":"listNodes","filter":"TWIN"})",
+        R"({"command":"listNodes","filter":"twin","count":1})",
+        R"({"command":"listNodes","filter":"twin","count":1,"offset":1})",
+        R"({"command":"listNodes","count":2,"offset":3})",
+        R"({"command":"listNodes","offset":10})",
+        R"({"command":"listNodes","count":-1,"offset":1})",
+        R"({"command":"listNodes","count":0})",
+        R"({"command":"listNodes","filter":"cafe"})",
+        R"({"command":"listNodes","filter":"nothing like it"})",
+    });
+    assert_int_equal(count_of(doc), 10);
+    const char* all = "!12345678 !0badcaff !0badcafe !a1b2c3d4";
+    struct Want {
+        int total;
+        const char* ids;
+    };
+    const Want want[] = {{4, all},
+                         {2, "!0badcaff !0badcafe"},
+                         {2, "!0badcaff"},
+                         {2, "!0badcafe"},
+                         {4, "!a1b2c3d4"},
+                         {4, ""},
+                         {4, "!0badcaff !0badcafe !a1b2c3d4"},
+                         {4, ""},
+                         {1, "!0badcafe"},
+                         {0, ""}};
+    for (int i = 0; i < 10; ++i) {
+        const cJSON* r = nth(doc, i);
+        assert_string_equal(command_of(r).c_str(), "listNodes");
+        const cJSON* d = data_of(r);
+        assert_int_equal(int_of(d, "totalCount"), want[i].total);
+        assert_string_equal(joined(listed_ids(d)).c_str(), want[i].ids);
+    }
+    // The fields of a listed node.
+    const cJSON* hill = cJSON_GetArrayItem(json::member(data_of(nth(doc, 0)), "nodes"), 0);
+    assert_int_equal(int_of(hill, "num"), kHill);
+    assert_string_equal(str_of(hill, "longName").c_str(), "Hill Top");
+    assert_string_equal(str_of(hill, "shortName").c_str(), "HT");
+    assert_int_equal(int_of(hill, "lastHeard"), rig.h.clock.unix_now - 1);
+    assert_true(cJSON_IsTrue(json::member(hill, "hasPublicKey")));
+    assert_null(json::member(hill, "receptions"));  // only getNode has the details
+    const cJSON* base = cJSON_GetArrayItem(json::member(data_of(nth(doc, 0)), "nodes"), 3);
+    assert_true(cJSON_IsFalse(json::member(base, "hasPublicKey")));
+}
+
+void list_nodes_refuses_bad_arguments(void**) {
+    ControlRig rig;
+    auto doc = rig.run({
+        R"({"command":"listNodes","count":"many"})",
+        R"({"command":"listNodes","count":-2})",
+        R"({"command":"listNodes","count":1.5})",
+        R"({"command":"listNodes","offset":-1})",
+        R"({"command":"listNodes","offset":"1"})",
+        R"({"command":"listNodes","filter":5})",
+    });
+    const char* errors[] = {
+        "count must be an integer, -1 for all",  "count must be an integer, -1 for all",
+        "count must be an integer, -1 for all",  "offset must be a non-negative integer",
+        "offset must be a non-negative integer", "filter must be a string"};
+    assert_int_equal(count_of(doc), 6);
+    for (int i = 0; i < 6; ++i) {
+        assert_string_equal(command_of(nth(doc, i)).c_str(), "listNodes");
+        assert_string_equal(error_of(nth(doc, i)).c_str(), errors[i]);
+        assert_null(json::member(nth(doc, i), "data"));
+    }
+}
+
+void get_node_by_id_number_and_names(void**) {
+    ControlRig rig;
+    auto doc = rig.run({
+        R"({"command":"getNode","node":"!a1b2c3d4"})",
+        R"({"command":"getNode","node":"!A1B2C3D4"})",
+        R"({"command":"getNode","node":2712847316})",
+        R"({"command":"getNode","node":"Base Camp"})",
+        R"({"command":"getNode","node":"base camp"})",
+        R"({"command":"getNode","node":"BC"})",
+        R"({"command":"getNode","node":"TW2"})",
+        R"({"command":"getNode","node":"Hill Top"})",
+    });
+    const char* ids[] = {"!a1b2c3d4", "!a1b2c3d4", "!a1b2c3d4", "!a1b2c3d4",
+                         "!a1b2c3d4", "!a1b2c3d4", "!0badcaff", "!12345678"};
+    assert_int_equal(count_of(doc), 8);
+    for (int i = 0; i < 8; ++i) {
+        assert_string_equal(command_of(nth(doc, i)).c_str(), "getNode");
+        assert_string_equal(str_of(data_of(nth(doc, i)), "id").c_str(), ids[i]);
+    }
+    const cJSON* base = data_of(nth(doc, 0));
+    assert_int_equal(int_of(base, "num"), kAlice);
+    assert_string_equal(str_of(base, "longName").c_str(), "Base Camp");
+    assert_string_equal(str_of(base, "shortName").c_str(), "BC");
+    assert_null(json::member(base, "publicKey"));
+    const cJSON* receptions = json::member(base, "receptions");
+    assert_int_equal(cJSON_GetArraySize(receptions), 1);
+    assert_string_equal(str_of(cJSON_GetArrayItem(receptions, 0), "gateway").c_str(), "!11111111");
+    const cJSON* hill = data_of(nth(doc, 7));
+    assert_string_equal(str_of(hill, "publicKey").c_str(),
+                        base64_encode(rig.hill_keys.public_key).c_str());
+    assert_true(cJSON_IsTrue(json::member(hill, "hasPublicKey")));
+}
+
+void get_node_errors(void**) {
+    ControlRig rig;
+    auto doc = rig.run({
+        R"({"command":"getNode","node":"Twin"})",
+        R"({"command":"getNode","node":"nobody"})",
+        R"({"command":"getNode","node":"!00000042"})",
+        R"({"command":"getNode","node":66})",
+        R"({"command":"getNode","node":0})",
+        R"({"command":"getNode","node":4294967295})",
+        R"({"command":"getNode","node":1.5})",
+        R"({"command":"getNode","node":""})",
+        R"({"command":"getNode","node":["!a1b2c3d4"]})",
+        R"({"command":"getNode"})",
+        R"({"command":"getNode","node":"Base Camp and more"})",
+    });
+    const std::string usage = "node must be \"!xxxxxxxx\", a node number or a node's name";
+    const std::string errors[] = {"node name Twin is ambiguous: !0badcafe !0badcaff",
+                                  "no node known as nobody",
+                                  "node !00000042 has not been heard",
+                                  "node !00000042 has not been heard",
+                                  "node number out of range",
+                                  "node number out of range",
+                                  "node number out of range",
+                                  usage,
+                                  usage,
+                                  usage,
+                                  "no node known as Base Camp and more"};
+    assert_int_equal(count_of(doc), 11);
+    for (int i = 0; i < 11; ++i) {
+        assert_string_equal(command_of(nth(doc, i)).c_str(), "getNode");
+        assert_string_equal(error_of(nth(doc, i)).c_str(), errors[i].c_str());
+        assert_null(json::member(nth(doc, i), "data"));
+    }
+}
+
+void send_text_broadcast_goes_out_as_written(void**) {
+    ControlRig rig;
+    const uint64_t before = rig.h.bridge->stats().downlinks;
+    auto doc = rig.run({R"({"command":"sendText","text":"Net check tonight at 20:00"})"});
+    const cJSON* d = data_of(nth(doc, 0));
+    assert_string_equal(str_of(d, "to").c_str(), "broadcast");
+    assert_string_equal(str_of(d, "channel").c_str(), "LongFast");
+    assert_int_equal(int_of(d, "parts"), 1);
+    assert_true(cJSON_IsFalse(json::member(d, "pki")));
+    assert_int_equal(int_of(d, "queuedBehind"), 0);
+    const cJSON* ids = json::member(d, "packetIds");
+    assert_int_equal(cJSON_GetArraySize(ids), 1);
+    // Commands that act are logged at notice level with the client.
+    assert_string_equal(rig.h.log.lines.back().c_str(),
+                        "control: client admin-1 (user admin) ran sendText");
+    assert_int_equal(static_cast<int>(rig.h.log.levels.back()),
+                     static_cast<int>(LogLevel::kNotice));
+
+    auto out = rig.downlinks();
+    assert_int_equal(out.size(), 1);
+    assert_string_equal(out[0].topic.c_str(), "msh/US/2/e/LongFast/!7b000001");
+    assert_false(out[0].transient);
+    mesh::Packet p;
+    mesh::Data data = open_downlink(out[0], &p);
+    assert_int_equal(data.portnum, mesh::port::kTextMessage);
+    // No chat name prefix: the administrator's text as written.
+    assert_string_equal(data.payload.c_str(), "Net check tonight at 20:00");
+    assert_int_equal(p.to, mesh::kBroadcast);
+    assert_int_equal(p.from, kBridgeNode);
+    assert_int_equal(p.id, static_cast<uint32_t>(cJSON_GetArrayItem(ids, 0)->valuedouble));
+    assert_int_equal(p.hop_limit.value_or(0), 3);
+    assert_int_equal(rig.h.bridge->stats().downlinks, before + 1);
+}
+
+void send_text_to_a_node_is_a_dm_pki_when_its_key_is_known(void**) {
+    ControlRig rig;
+    auto doc = rig.run({R"({"command":"sendText","node":"HT","text":"ping hut"})",
+                        R"({"command":"sendText","node":"!a1b2c3d4","text":"ping base"})"});
+    const cJSON* pki = data_of(nth(doc, 0));
+    assert_string_equal(str_of(pki, "to").c_str(), "!12345678");
+    assert_null(json::member(pki, "channel"));
+    assert_true(cJSON_IsTrue(json::member(pki, "pki")));
+    assert_int_equal(int_of(pki, "parts"), 1);
+    const cJSON* legacy = data_of(nth(doc, 1));
+    assert_string_equal(str_of(legacy, "to").c_str(), "!a1b2c3d4");
+    assert_true(cJSON_IsFalse(json::member(legacy, "pki")));
+    assert_int_equal(int_of(legacy, "queuedBehind"), 1);
+
+    auto out = rig.downlinks();
+    assert_int_equal(out.size(), 2);
+    assert_string_equal(out[0].topic.c_str(), "msh/US/2/e/PKI/!7b000001");
+    auto env = mesh::decode_envelope(out[0].payload);
+    assert_true(env->packet.pki_encrypted);
+    assert_int_equal(env->packet.to, kHill);
+    assert_int_equal(
+        env->packet.id,
+        static_cast<uint32_t>(cJSON_GetArrayItem(json::member(pki, "packetIds"), 0)->valuedouble));
+    auto key = mesh::pki_shared_key(rig.hill_keys.private_key, rig.bridge_key);
+    auto plain = mesh::pki_decrypt(*key, env->packet.id, env->packet.from, *env->packet.encrypted);
+    if (!plain) fail_msg("the DM does not decrypt with the node's key");
+    assert_string_equal(mesh::decode_data(*plain)->payload.c_str(), "ping hut");
+
+    assert_string_equal(out[1].topic.c_str(), "msh/US/2/e/LongFast/!7b000001");
+    mesh::Packet p;
+    assert_string_equal(open_downlink(out[1], &p).payload.c_str(), "ping base");
+    assert_int_equal(p.to, kAlice);
+    assert_true(p.want_ack);
+}
+
+Config mapped_config() {
+    Options opts = {{"bot_token", kToken},
+                    {"api_url", "http://127.0.0.1:9"},
+                    {"admin_ids", "111"},
+                    {"node_id", "!7b000001"},
+                    {"mesh_interval", "0"},
+                    {"state_file", "/tmp/x.json"},
+                    {"channel_keys", "LongFast=AQ==,Ops=AQ=="},
+                    {"channel_map", "LongFast=-1001,Ops=-2002:42"}};
+    auto r = load_config(opts);
+    if (!r.config) fail_msg("config: %s", r.error.c_str());
+    return *r.config;
+}
+
+void send_text_channels(void**) {
+    ControlRig rig(mapped_config());
+    auto doc = rig.run({
+        R"({"command":"sendText","channel":"Ops","text":"ops only"})",
+        R"({"command":"sendText","channel":"LongFast","text":"everyone"})",
+        R"({"command":"sendText","channel":"NotBridged","text":"x"})",
+        R"({"command":"sendText","channel":5,"text":"x"})",
+        R"({"command":"sendText","channel":"Ops","node":"BC","text":"x"})",
+    });
+    assert_string_equal(str_of(data_of(nth(doc, 0)), "channel").c_str(), "Ops");
+    assert_string_equal(str_of(data_of(nth(doc, 1)), "channel").c_str(), "LongFast");
+    const char* refused = "channel must be a bridged channel (channel or channel_map)";
+    assert_string_equal(error_of(nth(doc, 2)).c_str(), refused);
+    assert_string_equal(error_of(nth(doc, 3)).c_str(), refused);
+    assert_string_equal(error_of(nth(doc, 4)).c_str(), "a DM to a node takes no channel");
+    auto out = rig.downlinks();
+    assert_int_equal(out.size(), 2);
+    assert_string_equal(out[0].topic.c_str(), "msh/US/2/e/Ops/!7b000001");
+    assert_string_equal(open_downlink(out[0], nullptr, "Ops").payload.c_str(), "ops only");
+    assert_string_equal(out[1].topic.c_str(), "msh/US/2/e/LongFast/!7b000001");
+    assert_string_equal(open_downlink(out[1]).payload.c_str(), "everyone");
+}
+
+void send_text_refusals(void**) {
+    ControlRig rig;
+    const size_t capacity = mesh::chunk_capacity("", 200);
+    assert_true(capacity > 4 * 200 && capacity <= 5 * 200);
+    const std::string longest(capacity, 'x');
+    const std::string too_long(capacity + 1, 'x');
+    auto doc = rig.run({
+        R"({"command":"sendText"})",
+        R"({"command":"sendText","text":5})",
+        R"({"command":"sendText","text":" \t\n "})",
+        R"({"command":"sendText","text":""})",
+        R"({"command":"sendText","text":")" + too_long + R"("})",
+        R"({"command":"sendText","text":"x","node":"nobody"})",
+        R"({"command":"sendText","text":"x","node":"Twin"})",
+        R"({"command":"sendText","text":")" + longest + R"("})",
+    });
+    assert_int_equal(count_of(doc), 8);
+    assert_string_equal(error_of(nth(doc, 0)).c_str(), "text (a string) is required");
+    assert_string_equal(error_of(nth(doc, 1)).c_str(), "text (a string) is required");
+    assert_string_equal(error_of(nth(doc, 2)).c_str(), "text is empty");
+    assert_string_equal(error_of(nth(doc, 3)).c_str(), "text is empty");
+    const std::string limit = "text too long: " + std::to_string(capacity + 1) +
+                              " bytes, at most " + std::to_string(capacity) +
+                              " (5 parts of 200 bytes)";
+    assert_string_equal(error_of(nth(doc, 4)).c_str(), limit.c_str());
+    assert_string_equal(error_of(nth(doc, 5)).c_str(), "no node known as nobody");
+    assert_string_equal(error_of(nth(doc, 6)).c_str(),
+                        "node name Twin is ambiguous: !0badcafe !0badcaff");
+    // Exactly at the limit: five parts.
+    assert_int_equal(int_of(data_of(nth(doc, 7)), "parts"), 5);
+    assert_int_equal(cJSON_GetArraySize(json::member(data_of(nth(doc, 7)), "packetIds")), 5);
+    assert_int_equal(rig.downlinks().size(), 5);
+    assert_true(rig.h.log.contains(
+        "control: client admin-1 (user admin) ran sendText (refused: text is empty)"));
+    assert_int_equal(rig.h.bridge->stats().dropped(Drop::kMeshQueueFull), 0);
+}
+
+void send_text_when_the_mesh_queue_is_full(void**) {
+    Config c = base_config();
+    c.mesh_interval_s = 3600;  // the announce at start holds the queue for an hour
+    ControlRig rig(c);
+    std::vector<std::string> commands;
+    for (size_t i = 0; i <= MeshOutbox::kCapacity; ++i)
+        commands.push_back(R"({"command":"sendText","text":"m)" + std::to_string(i) + R"("})");
+    commands.push_back(R"({"command":"getStatus"})");
+    auto doc = rig.run(commands);
+    const int n = static_cast<int>(MeshOutbox::kCapacity);
+    assert_int_equal(count_of(doc), n + 2);
+    for (int i = 0; i < n; ++i)
+        assert_int_equal(int_of(data_of(nth(doc, i)), "queuedBehind"), i);
+    assert_string_equal(error_of(nth(doc, n)).c_str(), "mesh queue full (50 waiting)");
+    const cJSON* status = data_of(nth(doc, n + 1));
+    assert_int_equal(int_of(json::member(status, "queue"), "mesh"), n);
+    assert_int_equal(int_of(json::member(status, "drops"), "mesh_queue_full"), 1);
+    assert_int_equal(rig.h.bridge->stats().dropped(Drop::kMeshQueueFull), 1);
+    assert_true(
+        rig.h.log.contains("dropped (mesh_queue_full): sendText from control client admin-1; "));
+    assert_int_equal(rig.downlinks().size(), 0);
+}
+
+void correlation_data_is_echoed(void**) {
+    ControlRig rig;
+    auto doc = rig.run({
+        R"({"command":"getStatus","correlationData":"abc"})",
+        R"({"command":"listNodes","correlationData":{"req":[1,"two",null]}})",
+        R"({"command":"formatDisk","correlationData":7})",
+        R"({"correlationData":"no name"})",
+        R"({"command":"getStatus"})",
+    });
+    assert_int_equal(count_of(doc), 5);
+    assert_string_equal(str_of(nth(doc, 0), "correlationData").c_str(), "abc");
+    assert_string_equal(json::print(json::member(nth(doc, 1), "correlationData")).c_str(),
+                        R"({"req":[1,"two",null]})");
+    assert_int_equal(int_of(nth(doc, 2), "correlationData"), 7);
+    assert_string_equal(error_of(nth(doc, 2)).c_str(), "Unknown command");
+    assert_string_equal(str_of(nth(doc, 3), "correlationData").c_str(), "no name");
+    assert_string_equal(error_of(nth(doc, 3)).c_str(), "Missing command");
+    assert_null(json::member(nth(doc, 4), "correlationData"));
+}
+
+void malformed_requests_get_one_error(void**) {
+    ControlRig rig;
+    struct Case {
+        std::string payload;
+        const char* error;
+    };
+    std::string too_many = R"({"commands":[)";
+    for (size_t i = 0; i <= ControlApi::kMaxCommands; ++i)
+        too_many += std::string(i ? "," : "") + R"({"command":"sendText","text":"flood"})";
+    too_many += "]}";
+    const Case cases[] = {
+        {"{not json", "Payload not valid JSON"},
+        {"", "Payload not valid JSON"},
+        {R"({"commands":[])", "Payload not valid JSON"},
+        {"{}", "Invalid/missing commands"},
+        {R"({"commands":{"command":"getStatus"}})", "Invalid/missing commands"},
+        {R"({"commands":"getStatus"})", "Invalid/missing commands"},
+        {R"({"commands":null})", "Invalid/missing commands"},
+        {R"([{"command":"getStatus"}])", "Invalid/missing commands"},
+        {"42", "Invalid/missing commands"},
+        {too_many, "Too many commands (at most 100)"},
+    };
+    for (const auto& c : cases) {
+        auto doc = rig.raw(c.payload);
+        assert_int_equal(count_of(doc), 1);
+        assert_string_equal(command_of(nth(doc, 0)).c_str(), "Unknown command");
+        assert_string_equal(error_of(nth(doc, 0)).c_str(), c.error);
+    }
+    // The refused batch ran nothing.
+    assert_int_equal(rig.downlinks().size(), 0);
+    assert_int_equal(rig.h.bridge->stats().downlinks, 0);
+
+    // Exactly the limit runs every command; an empty array answers nothing.
+    std::string hundred = R"({"commands":[)";
+    for (size_t i = 0; i < ControlApi::kMaxCommands; ++i)
+        hundred += std::string(i ? "," : "") + R"({"command":"getStatus"})";
+    assert_int_equal(count_of(rig.raw(hundred + "]}")), 100);
+    assert_int_equal(count_of(rig.raw(R"({"commands":[]})")), 0);
+
+    auto doc = rig.run({R"({"command":5})", "5", R"({"command":"formatDisk"})", "[]",
+                        R"({"command":"getstatus"})"});
+    assert_int_equal(count_of(doc), 5);
+    const char* names[] = {"Unknown command", "Unknown command", "formatDisk", "Unknown command",
+                           "getstatus"};
+    const char* errors[] = {"Missing command", "Missing command", "Unknown command",
+                            "Missing command", "Unknown command"};
+    for (int i = 0; i < 5; ++i) {
+        assert_string_equal(command_of(nth(doc, i)).c_str(), names[i]);
+        assert_string_equal(error_of(nth(doc, i)).c_str(), errors[i]);
+    }
+}
+
+void control_off_answers_nothing(void**) {
+    Config c = base_config();
+    c.control = false;
+    Harness h;
+    h.start_connected(c);
+    h.bridge->on_control(
+        {"admin-1", "admin",
+         R"({"commands":[{"command":"sendText","text":"x"},{"command":"getStatus"}]})"});
+    h.bridge->run_due();
+    assert_int_equal(h.take_published().size(), 0);
+    assert_string_equal(
+        h.log.lines.back().c_str(),
+        "ignored a request on $CONTROL/tgmesh/v1 from client admin-1: option control is off");
+    assert_int_equal(static_cast<int>(h.log.levels.back()), static_cast<int>(LogLevel::kInfo));
+    assert_false(h.log.contains("ran sendText"));
+    assert_int_equal(h.bridge->stats().downlinks, 0);
+}
+
+void reload_config_unavailable(void**) {
+    ControlRig rig;
+    auto doc = rig.run({R"({"command":"reloadConfig","correlationData":"r"})"});
+    assert_string_equal(command_of(nth(doc, 0)).c_str(), "reloadConfig");
+    assert_string_equal(error_of(nth(doc, 0)).c_str(), "reloading is not available here");
+    assert_string_equal(str_of(nth(doc, 0), "correlationData").c_str(), "r");
+}
+
+void reload_config_error_keeps_the_configuration(void**) {
+    int calls = 0;
+    ControlRig rig(base_config(), [&] {
+        ++calls;
+        return ConfigResult{std::nullopt, "option hop_limit: must be 1 to 7", {}};
+    });
+    auto doc = rig.run(
+        {R"({"command":"reloadConfig"})", R"({"command":"sendText","text":"still the old hops"})"});
+    assert_int_equal(calls, 1);
+    assert_string_equal(error_of(nth(doc, 0)).c_str(), "option hop_limit: must be 1 to 7");
+    assert_true(
+        rig.h.log.contains("reload refused, the previous configuration stays in force: "
+                           "option hop_limit: must be 1 to 7"));
+    assert_true(rig.h.log.contains("ran reloadConfig (refused: option hop_limit: must be 1 to 7)"));
+    assert_false(rig.h.log.contains("configuration reloaded"));
+    assert_int_equal(rig.h.bridge->config().hop_limit, 3);
+    data_of(nth(doc, 1));
+    auto out = rig.downlinks();
+    assert_int_equal(out.size(), 1);
+    mesh::Packet p;
+    assert_string_equal(open_downlink(out[0], &p).payload.c_str(), "still the old hops");
+    assert_int_equal(p.hop_limit.value_or(0), 3);
+}
+
+void reload_config_applies_to_the_following_commands(void**) {
+    int calls = 0;
+    ControlRig rig(base_config(), [&] {
+        ++calls;
+        Config c = base_config();
+        c.hop_limit = 5;
+        c.max_text_bytes = 100;
+        c.sys_interval_s = 0;
+        return ConfigResult{c, "", {}};
+    });
+    const std::string text(150, 'y');
+    auto doc = rig.run({R"({"command":"sendText","text":"before"})",
+                        R"({"command":"reloadConfig","correlationData":"r1"})",
+                        R"({"command":"sendText","text":"after reload"})",
+                        R"({"command":"sendText","text":")" + text + R"("})"});
+    assert_int_equal(calls, 1);
+    const cJSON* reload = nth(doc, 1);
+    assert_string_equal(command_of(reload).c_str(), "reloadConfig");
+    assert_null(json::member(reload, "error"));
+    assert_string_equal(str_of(reload, "correlationData").c_str(), "r1");
+    assert_int_equal(rig.h.bridge->config().hop_limit, 5);
+    assert_true(rig.h.log.contains("configuration reloaded"));
+    assert_int_equal(int_of(data_of(nth(doc, 0)), "parts"), 1);
+    assert_int_equal(int_of(data_of(nth(doc, 2)), "parts"), 1);
+    // 150 bytes in parts of at most 100 (the new max_text_bytes).
+    assert_int_equal(int_of(data_of(nth(doc, 3)), "parts"), 2);
+    auto out = rig.downlinks();
+    assert_int_equal(out.size(), 4);
+    const char* texts[] = {"before", "after reload"};
+    const uint32_t hops[] = {3, 5, 5, 5};
+    for (int i = 0; i < 4; ++i) {
+        mesh::Packet p;
+        mesh::Data d = open_downlink(out[i], &p);
+        if (i < 2) assert_string_equal(d.payload.c_str(), texts[i]);
+        if (i >= 2) assert_true(d.payload.size() <= 100);
+        assert_int_equal(p.hop_limit.value_or(0), hops[i]);
+    }
+    // sys_interval 0 now: no more $SYS.
+    take_sys(rig.h);
+    rig.h.clock.advance(kHour);
+    rig.h.bridge->run_due();
+    assert_int_equal(rig.h.publisher.sys.size(), 0);
+}
+
+void client_text_is_logged_on_one_bounded_line(void**) {
+    ControlRig rig;
+    const std::string long_ref(300, 'r');
+    rig.h.bridge->on_control({"evil\nclient", "u\x1bser",
+                              R"({"commands":[{"command":"getStatus\nforged: line"},)"
+                              R"({"command":"sendText","text":"x","node":")" +
+                                  long_ref + R"("},{"command":"\u00e9t\u00e9 \ud83c\udf10"}]})"});
+    auto answer = rig.h.take_published();
+    assert_int_equal(answer.size(), 1);
+    auto doc = json::parse(text_of(answer[0]));
+    // The answer has the names as sent.
+    assert_string_equal(command_of(nth(doc, 0)).c_str(), "getStatus\nforged: line");
+    assert_string_equal(error_of(nth(doc, 1)).c_str(), ("no node known as " + long_ref).c_str());
+    const size_t n = rig.h.log.lines.size();
+    assert_true(n >= 3);
+    assert_string_equal(rig.h.log.lines[n - 3].c_str(),
+                        "control: client evil?client (user u?ser) ran getStatus?forged: line "
+                        "(refused: Unknown command)");
+    // The reason quotes the client's node reference: at most 256 bytes of it.
+    const std::string reason = "no node known as " + long_ref;
+    assert_string_equal(rig.h.log.lines[n - 2].c_str(),
+                        ("control: client evil?client (user u?ser) ran sendText (refused: " +
+                         reason.substr(0, 256) + "...)")
+                            .c_str());
+    // UTF-8 stays as it is.
+    assert_string_equal(
+        rig.h.log.lines[n - 1].c_str(),
+        "control: client evil?client (user u?ser) ran \u00e9t\u00e9 \U0001F310 (refused: Unknown "
+        "command)");
+}
+
+// ---- DropReporter ---------------------------------------------------------------------------
+
+struct DropRig {
+    test::FakeClock clock;
+    test::FakeLogger log;
+    DropReporter drops{log, clock};
+};
+
+bool is_problem_kind(Drop d) {
+    switch (d) {
+        case Drop::kMalformedEnvelope:
+        case Drop::kUndecryptable:
+        case Drop::kPkiUnknownSender:
+        case Drop::kInboundQueueFull:
+        case Drop::kTelegramQueueFull:
+        case Drop::kTelegramRejected:
+        case Drop::kMeshQueueFull:
+            return true;
+        default:
+            return false;
+    }
+}
+
+void first_drop_of_each_kind_is_logged_with_its_meaning(void**) {
+    DropRig rig;
+    rig.drops.note(Drop::kUndecryptable, "msh/US/2/e/Other/!a1b2c3d4");
+    assert_int_equal(rig.log.lines.size(), 1);
+    assert_string_equal(rig.log.lines[0].c_str(),
+                        "dropped (undecryptable): msh/US/2/e/Other/!a1b2c3d4; no configured "
+                        "channel key opens it (check channel_key and the gateway's channel); "
+                        "further drops of this kind are summarised every 10 min");
+    assert_int_equal(static_cast<int>(rig.log.levels[0]), static_cast<int>(LogLevel::kWarning));
+
+    for (size_t i = 0; i < static_cast<size_t>(Drop::kCount); ++i) {
+        const auto reason = static_cast<Drop>(i);
+        if (reason == Drop::kUndecryptable) continue;
+        const size_t before = rig.log.lines.size();
+        rig.drops.note(reason, "example " + std::to_string(i));
+        rig.drops.note(reason, "again " + std::to_string(i));
+        assert_int_equal(rig.log.lines.size(), before + 1);
+        const std::string explanation(DropReporter::explain(reason));
+        assert_false(explanation.empty());
+        assert_string_not_equal(explanation.c_str(), "unknown reason");
+        const std::string expected = "dropped (" + kDropNames[i] + "): example " +
+                                     std::to_string(i) + "; " + explanation +
+                                     "; further drops of this kind are summarised every 10 min";
+        assert_string_equal(rig.log.lines.back().c_str(), expected.c_str());
+        assert_int_equal(DropReporter::is_problem(reason), is_problem_kind(reason));
+        const LogLevel level = is_problem_kind(reason) ? LogLevel::kWarning : LogLevel::kInfo;
+        assert_int_equal(static_cast<int>(rig.log.levels.back()), static_cast<int>(level));
+    }
+    assert_string_equal(std::string(DropReporter::explain(Drop::kDuplicate)).c_str(),
+                        "already handled: heard through another gateway or relayed again");
+    assert_string_equal(std::string(DropReporter::explain(Drop::kOtherChannel)).c_str(),
+                        "a text on a channel that is not bridged (channel, channel_map)");
+}
+
+void further_drops_are_summarised_every_10_minutes(void**) {
+    DropRig rig;
+    rig.drops.note(Drop::kDuplicate, "first");
+    assert_int_equal(rig.log.lines.size(), 1);
+    for (int i = 0; i < 3; ++i) {
+        rig.clock.advance(3 * kMinute);
+        rig.drops.note(Drop::kDuplicate, "d" + std::to_string(i));
+    }
+    assert_int_equal(rig.log.lines.size(), 1);
+    rig.clock.advance(kMinute - 1);  // 9:59.999 after the first line
+    rig.drops.note(Drop::kDuplicate, "d3");
+    assert_int_equal(rig.log.lines.size(), 1);
+    rig.clock.advance(1);
+    rig.drops.note(Drop::kDuplicate, "d4");
+    assert_int_equal(rig.log.lines.size(), 2);
+    assert_string_equal(rig.log.lines[1].c_str(),
+                        "dropped 5 more (duplicate) in the last 10 min; latest: d4");
+    assert_int_equal(static_cast<int>(rig.log.levels[1]), static_cast<int>(LogLevel::kInfo));
+
+    // The window starts again at the summary; a quiet spell makes it longer.
+    rig.clock.advance(kSecond);
+    rig.drops.note(Drop::kDuplicate, "d5");
+    rig.clock.advance(25 * kMinute);
+    rig.drops.note(Drop::kDuplicate, "d6");
+    assert_int_equal(rig.log.lines.size(), 3);
+    assert_string_equal(rig.log.lines[2].c_str(),
+                        "dropped 2 more (duplicate) in the last 25 min; latest: d6");
+
+    // Kinds are independent; a problem's summary is a notice.
+    rig.drops.note(Drop::kMalformedEnvelope, "m0");
+    rig.drops.note(Drop::kMalformedEnvelope, "m1");
+    rig.clock.advance(10 * kMinute);
+    rig.drops.note(Drop::kMalformedEnvelope, "m2");
+    assert_int_equal(rig.log.lines.size(), 5);
+    assert_true(rig.log.lines[3].starts_with("dropped (malformed): m0; "));
+    assert_string_equal(rig.log.lines[4].c_str(),
+                        "dropped 2 more (malformed) in the last 10 min; latest: m2");
+    assert_int_equal(static_cast<int>(rig.log.levels[4]), static_cast<int>(LogLevel::kNotice));
+}
+
+void batched_drops_count_in_full(void**) {
+    DropRig rig;
+    rig.drops.note(Drop::kInboundQueueFull, "5 uplinks", 5);
+    assert_int_equal(rig.log.lines.size(), 1);
+    assert_true(rig.log.lines[0].starts_with("dropped (inbound_queue_full): 5 uplinks; "));
+    // due() counts without logging; the example is built only when it says so.
+    rig.clock.advance(kMinute);
+    assert_false(rig.drops.due(Drop::kInboundQueueFull, 2));
+    rig.clock.advance(9 * kMinute);
+    rig.drops.note(Drop::kInboundQueueFull, "3 uplinks", 3);
+    assert_int_equal(rig.log.lines.size(), 2);
+    // 4 left from the first batch, 2 counted by due(), 3 now.
+    assert_string_equal(
+        rig.log.lines[1].c_str(),
+        "dropped 9 more (inbound_queue_full) in the last 10 min; latest: 3 uplinks");
+    rig.clock.advance(10 * kMinute);
+    assert_true(rig.drops.due(Drop::kInboundQueueFull, 1));
+    rig.drops.report(Drop::kInboundQueueFull, "1 uplinks");
+    assert_string_equal(
+        rig.log.lines[2].c_str(),
+        "dropped 1 more (inbound_queue_full) in the last 10 min; latest: 1 uplinks");
+}
+
+void the_bridge_reports_inbound_drops(void**) {
+    Harness h;
+    h.start();
+    h.bridge->note_inbound_dropped(7);
+    h.bridge->note_inbound_dropped(2);
+    assert_int_equal(h.bridge->stats().dropped(Drop::kInboundQueueFull), 9);
+    int lines = 0;
+    for (const auto& l : h.log.lines)
+        lines += l.starts_with(
+            "dropped (inbound_queue_full): 7 uplinks (the bridge cannot keep "
+            "up with the traffic); the hand-off from the broker thread was "
+            "full");
+    assert_int_equal(lines, 1);
+    h.clock.advance(10 * kMinute);
+    h.bridge->note_inbound_dropped(1);
+    assert_true(
+        h.log.contains("dropped 9 more (inbound_queue_full) in the last 10 min; latest: "
+                       "1 uplinks"));
+}
+
+// ---- queue_mesh_text ------------------------------------------------------------------------
+
+struct SendRig {
+    Config config = base_config();
+    test::FakeClock clock;
+    test::FakeLogger log;
+    NodeRegistry nodes;
+    Downlinks downlinks{config, clock, [] { return 0x12345u; }};
+    MeshOutbox outbox;
+    Stats stats;
+    DropReporter drops{log, clock};
+    mesh::KeyPair keys = *mesh::generate_key_pair();
+
+    SendRig() { downlinks.set_identity(kBridgeNode, 1000, keys); }
+    MeshSendContext ctx() { return {nodes, downlinks, outbox, stats, drops}; }
+    MeshSendResult send(std::string_view text, mesh::NodeNum to = mesh::kBroadcast,
+                        std::string_view prefix = "") {
+        MeshSendRequest r;
+        r.to = to;
+        r.text = text;
+        r.prefix = prefix;
+        r.origin = "a test";
+        return queue_mesh_text(ctx(), r);
+    }
+    // Parts waiting in the outbox, opened.
+    std::vector<std::pair<mesh::Packet, std::string>> queued() {
+        std::vector<std::pair<mesh::Packet, std::string>> out;
+        for (const auto& m : outbox.pending()) {
+            mesh::Packet p;
+            std::string text = open_downlink(m, &p).payload;
+            out.emplace_back(p, text);
+        }
+        return out;
+    }
+};
+
+using Status = MeshSendResult::Status;
+
+void mesh_send_refuses_empty_texts(void**) {
+    SendRig rig;
+    for (const char* text : {"", " ", " \t\r\n ", "\n\n"}) {
+        auto r = rig.send(text);
+        assert_int_equal(static_cast<int>(r.status), static_cast<int>(Status::kEmpty));
+        assert_int_equal(r.length, 0);
+        assert_int_equal(r.parts, 0);
+    }
+    assert_int_equal(rig.outbox.size(), 0);
+    assert_int_equal(rig.stats.downlinks, 0);
+    assert_int_equal(rig.log.lines.size(), 0);
+}
+
+void mesh_send_queues_parts_with_packet_ids(void**) {
+    SendRig rig;
+    auto one = rig.send("hello mesh  \n");
+    assert_int_equal(static_cast<int>(one.status), static_cast<int>(Status::kQueued));
+    assert_int_equal(one.parts, 1);
+    assert_int_equal(one.length, 10);  // trailing whitespace dropped
+    assert_int_equal(one.part_bytes, 200);
+    assert_int_equal(one.ahead, 0);
+    assert_false(one.pki);
+    assert_int_equal(one.packet_ids.size(), 1);
+    assert_int_equal(one.packet_ids[0], 1001);
+
+    std::string words;
+    while (words.size() < 450)
+        words += "word ";
+    auto three = rig.send(words, mesh::kBroadcast, "Alice: ");
+    assert_int_equal(static_cast<int>(three.status), static_cast<int>(Status::kQueued));
+    assert_int_equal(three.parts, 3);
+    assert_int_equal(three.ahead, 1);
+    assert_int_equal(three.packet_ids.size(), 3);
+    assert_int_equal(three.packet_ids[0], 1002);
+    assert_int_equal(three.packet_ids[2], 1004);
+    assert_int_equal(rig.outbox.size(), 4);
+    assert_int_equal(rig.stats.downlinks, 4);
+    auto q = rig.queued();
+    assert_string_equal(q[0].second.c_str(), "hello mesh");
+    for (int i = 1; i <= 3; ++i) {
+        assert_int_equal(q[i].first.id, three.packet_ids[i - 1]);
+        assert_true(q[i].second.size() <= 200);
+        const std::string head = "(" + std::to_string(i) + "/3) Alice: ";
+        assert_true(q[i].second.starts_with(head));
+    }
+}
+
+void mesh_send_refuses_too_long_texts(void**) {
+    SendRig rig;
+    const size_t capacity = mesh::chunk_capacity("Bob: ", 200);
+    auto r = rig.send(std::string(capacity + 1, 'z'), mesh::kBroadcast, "Bob: ");
+    assert_int_equal(static_cast<int>(r.status), static_cast<int>(Status::kTooLong));
+    assert_int_equal(r.capacity, capacity);
+    assert_int_equal(r.length, capacity + 1);
+    assert_int_equal(r.part_bytes, 200);
+    assert_int_equal(rig.outbox.size(), 0);
+    assert_int_equal(rig.stats.dropped(Drop::kMeshQueueFull), 0);
+    auto fits = rig.send(std::string(capacity, 'z'), mesh::kBroadcast, "Bob: ");
+    assert_int_equal(static_cast<int>(fits.status), static_cast<int>(Status::kQueued));
+    assert_int_equal(fits.parts, mesh::kMaxTextParts);
+}
+
+void mesh_send_refuses_when_the_queue_is_full(void**) {
+    SendRig rig;
+    for (size_t i = 0; i + 1 < MeshOutbox::kCapacity; ++i)
+        rig.outbox.push(Outgoing{});
+    std::string two_parts(300, 'a');
+    auto r = rig.send(two_parts);
+    assert_int_equal(static_cast<int>(r.status), static_cast<int>(Status::kQueueFull));
+    assert_int_equal(r.ahead, MeshOutbox::kCapacity - 1);
+    assert_int_equal(r.parts, 2);
+    assert_true(r.packet_ids.empty());
+    assert_int_equal(rig.outbox.size(), MeshOutbox::kCapacity - 1);
+    assert_int_equal(rig.stats.dropped(Drop::kMeshQueueFull), 1);
+    assert_int_equal(rig.stats.downlinks, 0);
+    assert_int_equal(rig.log.lines.size(), 1);
+    assert_true(rig.log.lines[0].starts_with("dropped (mesh_queue_full): a test; "));
+    // One part still fits; then nothing does.
+    auto one = rig.send("last one");
+    assert_int_equal(static_cast<int>(one.status), static_cast<int>(Status::kQueued));
+    auto none = rig.send("x");
+    assert_int_equal(static_cast<int>(none.status), static_cast<int>(Status::kQueueFull));
+    assert_int_equal(none.ahead, MeshOutbox::kCapacity);
+    assert_int_equal(rig.stats.dropped(Drop::kMeshQueueFull), 2);
+    assert_int_equal(rig.log.lines.size(), 1);  // summarised later
+}
+
+void mesh_send_dm_is_pki_with_a_known_key(void**) {
+    SendRig rig;
+    rig.config.max_text_bytes = Downlinks::kMaxChannelText;
+    mesh::KeyPair peer = *mesh::generate_key_pair();
+    rig.nodes.heard(kHill, Reception{"!11111111", 0, 5.0f, -90, rig.clock.unix_now});
+    mesh::UserInfo user;
+    user.long_name = "Hill Top";
+    user.short_name = "HT";
+    user.public_key = peer.public_key;
+    rig.nodes.apply_user(kHill, user);
+    rig.nodes.heard(kAlice, Reception{"!11111111", 0, 5.0f, -90, rig.clock.unix_now});
+
+    auto pki = rig.send("secret", kHill);
+    assert_true(pki.pki);
+    assert_int_equal(pki.part_bytes, Downlinks::kMaxPkiText);
+    auto legacy = rig.send("plain", kAlice);
+    assert_false(legacy.pki);
+    assert_int_equal(legacy.part_bytes, Downlinks::kMaxChannelText);
+    auto unknown = rig.send("to nobody known", 0x01020304);
+    assert_false(unknown.pki);
+    auto broadcast = rig.send("all");
+    assert_false(broadcast.pki);
+    assert_int_equal(broadcast.part_bytes, Downlinks::kMaxChannelText);
+    auto out = rig.outbox.pending();
+    assert_int_equal(out.size(), 4);
+    assert_string_equal(out[0].topic.c_str(), "msh/US/2/e/PKI/!7b000001");
+    assert_string_equal(out[1].topic.c_str(), "msh/US/2/e/LongFast/!7b000001");
+    auto env = mesh::decode_envelope(out[0].payload);
+    auto key = mesh::pki_shared_key(peer.private_key, rig.keys.public_key);
+    auto plain = mesh::pki_decrypt(*key, env->packet.id, env->packet.from, *env->packet.encrypted);
+    if (!plain) fail_msg("not PKI for the node");
+    assert_string_equal(mesh::decode_data(*plain)->payload.c_str(), "secret");
+}
+
+void mesh_send_in_json_mode_has_no_packet_ids(void**) {
+    SendRig rig;
+    rig.config.downlink = DownlinkMode::kJson;
+    rig.config.gateway_id = 0x67ea9400;
+    auto r = rig.send("via json");
+    assert_int_equal(static_cast<int>(r.status), static_cast<int>(Status::kQueued));
+    assert_int_equal(r.parts, 1);
+    assert_true(r.packet_ids.empty());
+    assert_int_equal(rig.outbox.size(), 1);
+    assert_int_equal(rig.stats.downlinks, 1);
+    assert_string_equal(rig.outbox.pending()[0].topic.c_str(), "msh/US/2/json/mqtt/");
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sys_tree_first_round_publishes_every_value),
+        cmocka_unit_test(sys_tree_publishes_only_what_changed),
+        cmocka_unit_test(sys_interval_and_control_options),
+        cmocka_unit_test(sys_is_published_at_start_and_every_interval),
+        cmocka_unit_test(sys_interval_zero_publishes_nothing),
+        cmocka_unit_test(sys_values_follow_the_traffic),
+        cmocka_unit_test(metrics_of_the_bridge),
+        cmocka_unit_test(get_status_reports_counters_and_identity),
+        cmocka_unit_test(get_status_in_json_mode_and_anonymous_client),
+        cmocka_unit_test(list_nodes_filters_counts_and_pages),
+        cmocka_unit_test(list_nodes_refuses_bad_arguments),
+        cmocka_unit_test(get_node_by_id_number_and_names),
+        cmocka_unit_test(get_node_errors),
+        cmocka_unit_test(send_text_broadcast_goes_out_as_written),
+        cmocka_unit_test(send_text_to_a_node_is_a_dm_pki_when_its_key_is_known),
+        cmocka_unit_test(send_text_channels),
+        cmocka_unit_test(send_text_refusals),
+        cmocka_unit_test(send_text_when_the_mesh_queue_is_full),
+        cmocka_unit_test(correlation_data_is_echoed),
+        cmocka_unit_test(malformed_requests_get_one_error),
+        cmocka_unit_test(client_text_is_logged_on_one_bounded_line),
+        cmocka_unit_test(control_off_answers_nothing),
+        cmocka_unit_test(reload_config_unavailable),
+        cmocka_unit_test(reload_config_error_keeps_the_configuration),
+        cmocka_unit_test(reload_config_applies_to_the_following_commands),
+        cmocka_unit_test(first_drop_of_each_kind_is_logged_with_its_meaning),
+        cmocka_unit_test(further_drops_are_summarised_every_10_minutes),
+        cmocka_unit_test(batched_drops_count_in_full),
+        cmocka_unit_test(the_bridge_reports_inbound_drops),
+        cmocka_unit_test(mesh_send_refuses_empty_texts),
+        cmocka_unit_test(mesh_send_queues_parts_with_packet_ids),
+        cmocka_unit_test(mesh_send_refuses_too_long_texts),
+        cmocka_unit_test(mesh_send_refuses_when_the_queue_is_full),
+        cmocka_unit_test(mesh_send_dm_is_pki_with_a_known_key),
+        cmocka_unit_test(mesh_send_in_json_mode_has_no_packet_ids),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
