@@ -389,11 +389,6 @@ void Bridge::note_inbound_dropped(uint64_t count) {
 }
 
 void Bridge::on_control(const ControlRequest& request) {
-    if (!config_.control) {
-        s_.log.log(LogLevel::kInfo, "ignored a request on $CONTROL/tgmesh/v1 from client " +
-                                        request.client_id + ": option control is off");
-        return;
-    }
     control_.handle(request);
 }
 

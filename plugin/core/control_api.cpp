@@ -118,6 +118,11 @@ void ControlApi::handle(const ControlRequest& request) {
         "client " + for_log(request.client_id, 4 * kMaxLogged) +
         (request.username.empty() ? ""
                                   : " (user " + for_log(request.username, 4 * kMaxLogged) + ")");
+    if (!d_.config.control) {
+        d_.log.log(LogLevel::kInfo, "ignored a request on $CONTROL/tgmesh/v1 from " + who +
+                                        ": option control is off");
+        return;
+    }
     json::Ptr response = json::make_object();
     cJSON* responses = add_child(response.get(), "responses", json::make_array());
     auto answer = [&](std::string_view command, const cJSON* correlation, const std::string& error,
@@ -237,6 +242,10 @@ std::optional<mesh::NodeNum> ControlApi::find_node(const cJSON* command, std::st
     }
     const std::string ref = item->valuestring;
     NodeRegistry::Resolution res = d_.nodes.resolve(ref);
+    if (res.node == mesh::kBroadcast) {
+        error = "!ffffffff is the broadcast address: leave node out to broadcast";
+        return std::nullopt;
+    }
     if (res.node && res.rest.empty()) return res.node;
     if (res.candidates.size() > 1) {
         error = "node name " + ref + " is ambiguous:";

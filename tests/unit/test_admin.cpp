@@ -803,8 +803,11 @@ void send_text_refusals(void**) {
         R"({"command":"sendText","text":"x","node":"nobody"})",
         R"({"command":"sendText","text":"x","node":"Twin"})",
         R"({"command":"sendText","text":")" + longest + R"("})",
+        R"({"command":"sendText","text":"x","node":"!ffffffff"})",
     });
-    assert_int_equal(count_of(doc), 8);
+    assert_int_equal(count_of(doc), 9);
+    assert_string_equal(error_of(nth(doc, 8)).c_str(),
+                        "!ffffffff is the broadcast address: leave node out to broadcast");
     assert_string_equal(error_of(nth(doc, 0)).c_str(), "text (a string) is required");
     assert_string_equal(error_of(nth(doc, 1)).c_str(), "text (a string) is required");
     assert_string_equal(error_of(nth(doc, 2)).c_str(), "text is empty");
@@ -932,7 +935,8 @@ void control_off_answers_nothing(void**) {
     assert_int_equal(h.take_published().size(), 0);
     assert_string_equal(
         h.log.lines.back().c_str(),
-        "ignored a request on $CONTROL/tgmesh/v1 from client admin-1: option control is off");
+        "ignored a request on $CONTROL/tgmesh/v1 from client admin-1 (user admin): option control "
+        "is off");
     assert_int_equal(static_cast<int>(h.log.levels.back()), static_cast<int>(LogLevel::kInfo));
     assert_false(h.log.contains("ran sendText"));
     assert_int_equal(h.bridge->stats().downlinks, 0);
