@@ -35,10 +35,10 @@ void Handoff::push_receipt(Receipt receipt) {
     wake();
 }
 
-void Handoff::push_config(core::Config config) {
+void Handoff::request_reload() {
     {
         std::lock_guard lock(mu_);
-        config_ = std::move(config);
+        reload_requested_ = true;
     }
     wake();
 }
@@ -84,7 +84,7 @@ void Handoff::take_for_tick(std::vector<core::Outgoing>& outgoing, std::vector<L
 
 bool Handoff::worker_has_input() const {
     std::lock_guard lock(mu_);
-    return !uplinks_.empty() || !receipts_.empty() || config_.has_value() || !control_.empty() ||
+    return !uplinks_.empty() || !receipts_.empty() || reload_requested_ || !control_.empty() ||
            uplinks_dropped_ > 0 || control_dropped_ > 0;
 }
 
@@ -107,8 +107,8 @@ void Handoff::take_for_worker(WorkerInput& in) {
     }
     in.receipts.clear();
     in.receipts.swap(receipts_);
-    in.config = std::move(config_);
-    config_.reset();
+    in.reload = reload_requested_;
+    reload_requested_ = false;
     in.control.clear();
     in.control.swap(control_);
     in.uplinks_dropped = uplinks_dropped_;

@@ -1,6 +1,7 @@
 // The three entry points Mosquitto 2.0 calls, and the broker-thread callbacks. The broker
-// thread only matches topics, copies and enqueues (MESSAGE), publishes what the worker queued
-// and writes its log lines (TICK), and re-reads the configuration (RELOAD). Every callback
+// thread only matches topics, copies and enqueues (MESSAGE), copies control requests (CONTROL),
+// publishes what the worker queued and writes its log lines (TICK), and asks the worker to
+// re-read the configuration (RELOAD). Every callback
 // catches everything: an exception crossing into the broker would kill it.
 #include <curl/curl.h>
 
@@ -38,7 +39,6 @@ std::atomic<bool> g_loaded{false};
 
 struct Plugin {
     mosquitto_plugin_id_t* id = nullptr;
-    core::Options options;
     std::vector<std::string> roots;  // broker thread only
     broker::Handoff handoff;
     tgmesh::adapters::CurlHttp http;
@@ -165,19 +165,10 @@ int on_control(int, void* event_data, void* userdata) {
     return MOSQ_ERR_SUCCESS;
 }
 
+// SIGHUP: the worker re-reads the configuration; the broker thread reads no file.
 int on_reload(int, void*, void* userdata) {
     try {
-        auto& p = *static_cast<Plugin*>(userdata);
-        core::ConfigResult result = core::load_config(p.options);
-        for (const auto& w : result.warnings)
-            log_line(MOSQ_LOG_WARNING, w);
-        if (!result.config) {
-            log_line(MOSQ_LOG_ERR,
-                     "reload refused, the previous configuration stays in force: " + result.error);
-        } else {
-            p.roots = result.config->topic_roots;
-            p.handoff.push_config(std::move(*result.config));
-        }
+        static_cast<Plugin*>(userdata)->handoff.request_reload();
     } catch (...) {
     }
     return broker::kReloadResult;
@@ -216,11 +207,12 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
     }
     auto p = std::make_unique<Plugin>();
     p->id = identifier;
+    core::Options plugin_options;
     for (int i = 0; i < option_count; ++i) {
-        p->options.emplace_back(options[i].key ? options[i].key : "",
-                                options[i].value ? options[i].value : "");
+        plugin_options.emplace_back(options[i].key ? options[i].key : "",
+                                    options[i].value ? options[i].value : "");
     }
-    core::ConfigResult result = core::load_config(p->options);
+    core::ConfigResult result = core::load_config(plugin_options);
     for (const auto& w : result.warnings)
         log_line(MOSQ_LOG_WARNING, w);
     if (!result.config) {
@@ -235,8 +227,8 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
     p->started_at = tgmesh::adapters::steady_now_ms();
     Plugin* raw = p.get();
     p->handoff.set_waker([raw] { raw->http.wakeup(); });
-    p->worker = std::make_unique<broker::Worker>(std::move(*result.config), p->options, p->handoff,
-                                                 p->http);
+    p->worker = std::make_unique<broker::Worker>(std::move(*result.config), plugin_options,
+                                                 p->handoff, p->http);
     if (!p->worker->start()) {
         curl_global_cleanup();
         g_loaded = false;

@@ -48,12 +48,6 @@ void Worker::stop() {
     thread_.join();
 }
 
-void Worker::apply(core::Config config) {
-    handoff_.set_secret(config.bot_token);
-    http_.set_proxy(config.proxy);
-    bridge_->apply_config(std::move(config));
-}
-
 core::ConfigResult Worker::reload() {
     core::ConfigResult result = core::load_config(options_);
     for (auto& w : result.warnings)
@@ -76,7 +70,7 @@ void Worker::run() {
         while (!stop_.load()) {
             handoff_.take_for_worker(in);
             const bool had_uplinks = !in.uplinks.empty();
-            if (in.config) apply(std::move(*in.config));
+            if (in.reload) bridge_->reload_config();
             if (in.uplinks_dropped > 0) bridge_->note_inbound_dropped(in.uplinks_dropped);
             for (const Uplink& u : in.uplinks)
                 bridge_->on_mqtt_message(u.topic, u.payload);

@@ -47,7 +47,7 @@ Bridge::Bridge(Config config, Services services)
                  }}),
       control_({config_, nodes_, MeshSendContext{nodes_, downlinks_, mesh_outbox_, stats_, drops_},
                 s_.publisher, s_.log, s_.clock, [this] { return metrics(); },
-                [this] { return reload_from_control(); }}) {
+                [this] { return reload_config(); }}) {
     poller_.set_connected_handler([this] { publish_command_menu(); });
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
     chat_outbox_.set_pacing(config_.chat_pacing);
@@ -392,7 +392,7 @@ void Bridge::on_control(const ControlRequest& request) {
     control_.handle(request);
 }
 
-std::string Bridge::reload_from_control() {
+std::string Bridge::reload_config() {
     if (!s_.reload_config) return "reloading is not available here";
     ConfigResult result = s_.reload_config();
     if (!result.config) {

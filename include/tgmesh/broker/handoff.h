@@ -1,8 +1,8 @@
 #pragma once
 // The only state shared between the broker thread and the worker, behind one mutex.
 // Broker thread: push_uplink (MESSAGE), push_control (CONTROL), take_for_tick + take_roots +
-// push_receipt (TICK), push_config (RELOAD). Worker: take_for_worker, push_roots (reloadConfig
-// over $CONTROL), and publish/log through the Publisher and Logger it implements.
+// push_receipt (TICK), request_reload (RELOAD). Worker: take_for_worker, push_roots (after a
+// reload), and publish/log through the Publisher and Logger it implements.
 // Nothing here calls the broker.
 #include <atomic>
 #include <cstdint>
@@ -50,10 +50,11 @@ class Handoff : public core::Publisher, public core::Logger {
     // Copies the message; false (and counted) when the queue is full.
     bool push_uplink(std::string_view topic, const void* payload, size_t length);
     void push_receipt(Receipt receipt);
-    void push_config(core::Config config);
+    // SIGHUP: the worker re-reads the configuration (files are not read on the broker thread).
+    void request_reload();
     // false (and counted) when too many requests wait.
     bool push_control(core::ControlRequest request);
-    // The topic roots the MESSAGE callback matches changed (a reload from the worker).
+    // The topic roots the MESSAGE callback matches changed (a reload in the worker).
     bool take_roots(std::vector<std::string>& roots);
     bool tick_has_work() const { return tick_work_.load(std::memory_order_acquire); }
     void take_for_tick(std::vector<core::Outgoing>& outgoing, std::vector<LogLine>& logs);
@@ -63,7 +64,7 @@ class Handoff : public core::Publisher, public core::Logger {
         std::vector<Uplink> uplinks;
         Bytes bytes;  // every uplink's topic and payload, back to back
         std::vector<Receipt> receipts;
-        std::optional<core::Config> config;
+        bool reload = false;
         std::vector<core::ControlRequest> control;
         uint64_t uplinks_dropped = 0;
         uint64_t control_dropped = 0;
@@ -96,7 +97,7 @@ class Handoff : public core::Publisher, public core::Logger {
     std::vector<Packed> worker_index_;  // swapped with uplinks_ by take_for_worker
     uint64_t uplinks_dropped_ = 0;
     std::vector<Receipt> receipts_;
-    std::optional<core::Config> config_;
+    bool reload_requested_ = false;
     std::vector<core::ControlRequest> control_;
     uint64_t control_dropped_ = 0;
     std::optional<std::vector<std::string>> roots_;

@@ -23,7 +23,7 @@ class Worker {
     static constexpr Millis kShutdownDrain = 600;
 
     // `handoff` and `http` must outlive the worker; http's multi handle is used by wakeup().
-    // `options` (plugin_opt_*) are read again by a reloadConfig over $CONTROL.
+    // `options` (plugin_opt_*) are read again at each reload.
     Worker(core::Config config, core::Options options, Handoff& handoff, adapters::CurlHttp& http);
     ~Worker();
     Worker(const Worker&) = delete;
@@ -36,9 +36,9 @@ class Worker {
 
   private:
     void run();
-    void apply(core::Config config);
-    // reloadConfig over $CONTROL: re-reads the options' files; on success the broker thread's
-    // topic roots, the log's secret and the proxy follow, and the bridge applies the rest.
+    // SIGHUP and reloadConfig over $CONTROL: re-reads the options' files; on success the broker
+    // thread's topic roots, the log's secret and the proxy follow, and the bridge applies the
+    // rest (Bridge::reload_config).
     core::ConfigResult reload();
 
     core::Options options_;

@@ -38,7 +38,7 @@ struct Services {
     StateStore& store;
     Logger& log;
     std::function<uint32_t()> random;
-    // Re-reads the configuration as SIGHUP does (control API's reloadConfig). On success the
+    // Re-reads the configuration (SIGHUP, the control API's reloadConfig). On success the
     // adapters already follow it and the bridge applies it at once. Unset: not available.
     std::function<ConfigResult()> reload_config = {};
 };
@@ -58,8 +58,11 @@ class Bridge {
 
     // Loads the state file, then starts announcing and polling.
     void start();
-    // SIGHUP: the new configuration applies to what follows.
+    // The new configuration applies to what follows.
     void apply_config(Config config);
+    // SIGHUP and reloadConfig over $CONTROL: re-reads it through Services::reload_config and
+    // applies it; the error (the previous configuration stays), or empty.
+    std::string reload_config();
     void on_mqtt_message(std::string_view topic, BytesView payload);
     void on_published(uint64_t receipt_id, bool ok, Millis at);
     // The broker thread had to drop `count` uplinks (its queue to the worker was full).
@@ -107,8 +110,6 @@ class Bridge {
     void post_alerts(const std::vector<std::string>& alerts);
     // setMyCommands: the menu for everyone and, for chat admins, with the admin commands.
     void publish_command_menu();
-    // reloadConfig over $CONTROL: the error, or empty once the new configuration applies.
-    std::string reload_from_control();
 
     Services s_;
     Config config_;
