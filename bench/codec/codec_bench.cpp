@@ -9,8 +9,8 @@
 //     as they arrive from different gateways; 120k packets, more than Dedup's capacity.
 //     Also: the same without duplicates, the whole Bridge::on_mqtt_message (Telegram off), and
 //     each step alone (step_*, ns, no target) to show where the time goes.
-// (b) broker_*: ns per MESSAGE event in a copy of plugin_entry.cpp's on_message (the tick
-//     watchdog check and mesh::match_mesh_topic with roots msh/US and msh/EU_868): topics that
+// (b) broker_*: ns per MESSAGE event through plugin_entry.cpp's on_message (TickWatchdog and
+//     Handoff::offer_uplink with roots msh/US and msh/EU_868): topics that
 //     do not match (target < 100 ns), and an uplink topic, whose message is copied into the
 //     real broker::Handoff - drained between batches, and with a worker thread ingesting on
 //     the other CPU (the realistic cost: wake-ups and cross-thread cache and malloc traffic).
@@ -49,6 +49,7 @@
 #include "tgmesh/adapters/curl_http.h"
 #include "tgmesh/adapters/steady_clock.h"
 #include "tgmesh/broker/handoff.h"
+#include "tgmesh/broker/tick_watchdog.h"
 #include "tgmesh/broker/worker.h"
 #include "tgmesh/core/bridge.h"
 #include "tgmesh/core/config.h"
@@ -529,34 +530,21 @@ std::vector<Metric> bench_substeps(const Options& o, const mesh::Keyring& keys, 
 struct BenchPlugin {
     std::vector<std::string> roots;
     broker::Handoff handoff;
-    Millis started_at = 0;
-    bool tick_seen = false;
-    bool tick_warning_logged = false;
+    broker::TickWatchdog watchdog;
     uint64_t log_lines = 0;
 };
 
-constexpr size_t kMaxUplinkPayload = size_t{64} << 10;
-constexpr Millis kTickWatchdog = 5000;
-
-// A copy of on_message in plugin/broker/plugin_entry.cpp (which is not linkable: anonymous
-// namespace in the plugin module); only log_line, a broker call, is replaced by a counter.
-// Keep in sync.
+// on_message of plugin/broker/plugin_entry.cpp (not linkable: anonymous namespace in the plugin
+// module), with log_line, a broker call, replaced by a counter; the work is in TickWatchdog and
+// Handoff::offer_uplink, which both share.
 __attribute__((noinline)) int on_message(int, void* event_data, void* userdata) {
     try {
         auto& p = *static_cast<BenchPlugin*>(userdata);
         const auto* ed = static_cast<const mosquitto_evt_message*>(event_data);
-        if (!p.tick_seen && !p.tick_warning_logged &&
-            tgmesh::adapters::steady_now_ms() - p.started_at > kTickWatchdog) {
-            p.tick_warning_logged = true;
-            ++p.log_lines;
+        if (p.watchdog.overdue()) ++p.log_lines;
+        if (ed->topic != nullptr) {
+            p.handoff.offer_uplink(ed->topic, ed->payload, ed->payloadlen, p.roots);
         }
-        if (ed->topic == nullptr || !tgmesh::mesh::match_mesh_topic(ed->topic, p.roots)) {
-            return MOSQ_ERR_SUCCESS;
-        }
-        size_t length = ed->payloadlen;
-        const void* payload = ed->payload;
-        if (length > kMaxUplinkPayload) length = 0;
-        p.handoff.push_uplink(ed->topic, payload, length);
     } catch (...) {
     }
     return MOSQ_ERR_SUCCESS;
@@ -582,8 +570,8 @@ Metric bench_nomatch(const Options& o, const std::string& name, const char* topi
                      std::optional<double> target, const std::string& note) {
     BenchPlugin p;
     p.roots = kRoots;
-    p.started_at = adapters::steady_now_ms();
-    p.tick_seen = tick_seen;
+    p.watchdog.start();
+    if (tick_seen) p.watchdog.tick_seen();
     mosquitto_evt_message ev = make_event(topic, nullptr);
     const long iterations = o.quick ? 300000 : 3000000;
     Metric m{name, "ns", {}, target, note};
@@ -607,7 +595,7 @@ Metric bench_nomatch(const Options& o, const std::string& name, const char* topi
 Metric bench_match_copy(const Options& o, const Dataset& ds) {
     BenchPlugin p;
     p.roots = kRoots;
-    p.tick_seen = true;
+    p.watchdog.tick_seen();
     const size_t distinct = std::min<size_t>(1024, ds.mixed.size());
     std::vector<mosquitto_evt_message> events;
     for (size_t i = 0; i < distinct; ++i)
@@ -661,7 +649,7 @@ Metric bench_match_copy_threaded(const Options& o, const core::Config& config,
                                  const Dataset& ds, int worker_cpu, long pace_ns) {
     BenchPlugin p;
     p.roots = kRoots;
-    p.tick_seen = true;
+    p.watchdog.tick_seen();
     adapters::CurlHttp http;
     p.handoff.set_waker([&http] { http.wakeup(); });
     std::atomic<bool> stop{false};

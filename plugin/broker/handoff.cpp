@@ -1,9 +1,17 @@
 #include "tgmesh/broker/handoff.h"
 
+#include "tgmesh/mesh/topic.h"
+
 namespace tgmesh::broker {
 
 void Handoff::wake() {
     if (wake_) wake_();
+}
+
+bool Handoff::offer_uplink(std::string_view topic, const void* payload, size_t length,
+                           const std::vector<std::string>& roots) {
+    if (!mesh::match_mesh_topic(topic, roots)) return false;
+    return push_uplink(topic, payload, length > kMaxUplinkPayload ? 0 : length);
 }
 
 bool Handoff::push_uplink(std::string_view topic, const void* payload, size_t length) {

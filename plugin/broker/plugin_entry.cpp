@@ -15,10 +15,10 @@
 #include "tgmesh/adapters/curl_http.h"
 #include "tgmesh/adapters/steady_clock.h"
 #include "tgmesh/broker/handoff.h"
+#include "tgmesh/broker/tick_watchdog.h"
 #include "tgmesh/broker/worker.h"
 #include "tgmesh/core/config.h"
 #include "tgmesh/core/control_api.h"
-#include "tgmesh/mesh/topic.h"
 
 namespace {
 
@@ -26,14 +26,9 @@ using tgmesh::Millis;
 namespace core = tgmesh::core;
 namespace broker = tgmesh::broker;
 
-// Uplinks larger than this are not Meshtastic (gateways cannot send over ~1 KiB); they are
-// handed over empty so the worker counts and logs them as malformed.
-constexpr size_t kMaxUplinkPayload = size_t{64} << 10;
 // Control requests are small JSON documents; a larger one is answered as invalid.
 constexpr size_t kMaxControlPayload = size_t{64} << 10;
 const std::string kControlTopic(core::ControlApi::kTopic);
-// Mosquitto 2.0.11-2.0.14 never deliver ticks with per_listener_settings true.
-constexpr Millis kTickWatchdog = 5000;
 
 std::atomic<bool> g_loaded{false};
 
@@ -43,9 +38,7 @@ struct Plugin {
     broker::Handoff handoff;
     tgmesh::adapters::CurlHttp http;
     std::unique_ptr<broker::Worker> worker;
-    Millis started_at = 0;
-    bool tick_seen = false;
-    bool tick_warning_logged = false;
+    broker::TickWatchdog watchdog;         // broker thread only
     std::vector<core::Outgoing> tick_out;  // reused buffers: no allocation on idle ticks
     std::vector<broker::LogLine> tick_logs;
 };
@@ -109,7 +102,7 @@ int on_tick(int, void* event_data, void* userdata) {
     try {
         broker::ask_next_tick(static_cast<mosquitto_evt_tick*>(event_data));
         auto& p = *static_cast<Plugin*>(userdata);
-        p.tick_seen = true;
+        p.watchdog.tick_seen();
         if (p.handoff.tick_has_work()) flush_to_broker(p);
     } catch (...) {
     }
@@ -120,20 +113,15 @@ int on_message(int, void* event_data, void* userdata) {
     try {
         auto& p = *static_cast<Plugin*>(userdata);
         const auto* ed = static_cast<const mosquitto_evt_message*>(event_data);
-        if (!p.tick_seen && !p.tick_warning_logged &&
-            tgmesh::adapters::steady_now_ms() - p.started_at > kTickWatchdog) {
-            p.tick_warning_logged = true;
+        if (p.watchdog.overdue()) {
             log_line(MOSQ_LOG_ERR,
                      "the broker delivers no tick events (per_listener_settings true on "
                      "mosquitto < 2.0.15?): nothing will be published; load tgmesh globally");
         }
-        if (ed->topic == nullptr || !tgmesh::mesh::match_mesh_topic(ed->topic, p.roots)) {
+        if (ed->topic == nullptr ||
+            !p.handoff.offer_uplink(ed->topic, ed->payload, ed->payloadlen, p.roots)) {
             return MOSQ_ERR_SUCCESS;
         }
-        size_t length = ed->payloadlen;
-        const void* payload = ed->payload;
-        if (length > kMaxUplinkPayload) length = 0;
-        p.handoff.push_uplink(ed->topic, payload, length);
 #ifdef TGMESH_DRAIN_ON_MESSAGE
         // Benchmark variant (bench/): publish what the worker queued without waiting for the
         // tick. In 2.0 the tick ends the same loop iteration, so this is expected to gain nothing.
@@ -224,7 +212,7 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
         return fail("cannot initialise libcurl");
     }
     p->roots = result.config->topic_roots;
-    p->started_at = tgmesh::adapters::steady_now_ms();
+    p->watchdog.start();
     Plugin* raw = p.get();
     p->handoff.set_waker([raw] { raw->http.wakeup(); });
     p->worker = std::make_unique<broker::Worker>(std::move(*result.config), plugin_options,

@@ -42,11 +42,18 @@ class Handoff : public core::Publisher, public core::Logger {
     static constexpr size_t kKeepBufferBytes = size_t{256} << 10;
     static constexpr size_t kMaxLogLines = 1000;
     static constexpr size_t kMaxControlRequests = 100;
+    // Uplinks larger than this are not Meshtastic (gateways cannot send over ~1 KiB); they are
+    // handed over empty so the worker counts and logs them as malformed.
+    static constexpr size_t kMaxUplinkPayload = size_t{64} << 10;
 
     // Called whenever the worker has something new to do; must be callable from any thread.
     void set_waker(std::function<void()> wake) { wake_ = std::move(wake); }
 
     // --- broker thread ---
+    // MESSAGE: hands over a message on a mesh topic under `roots`; any other topic is left
+    // alone (false). Cheap: prefix compares, then one copy.
+    bool offer_uplink(std::string_view topic, const void* payload, size_t length,
+                      const std::vector<std::string>& roots);
     // Copies the message; false (and counted) when the queue is full.
     bool push_uplink(std::string_view topic, const void* payload, size_t length);
     void push_receipt(Receipt receipt);
