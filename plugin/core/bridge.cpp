@@ -40,10 +40,7 @@ Bridge::Bridge(Config config, Services services)
                      dirty_ = true;
                  },
                  [this](const i18n::Catalog& cat) {
-                     return format_status(
-                         {s_.clock.now_ms() - started_at_, stats_, nodes_, s_.clock.unix_seconds(),
-                          mesh_outbox_.size(), chat_outbox_.size()},
-                         cat);
+                     return format_status(metrics(), nodes_, s_.clock.unix_seconds(), cat);
                  }}),
       control_({config_, nodes_, MeshSendContext{nodes_, downlinks_, mesh_outbox_, stats_, drops_},
                 s_.publisher, s_.log, s_.clock, [this] { return metrics(); },

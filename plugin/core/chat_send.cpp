@@ -1,7 +1,4 @@
 // Sending from the chat to the mesh: broadcasts, DMs, nearby broadcasts, mesh replies.
-#include <algorithm>
-#include <cctype>
-
 #include "tgmesh/core/chat_commands.h"
 #include "tgmesh/core/format.h"
 #include "tgmesh/core/mesh_send.h"

@@ -8,8 +8,7 @@ namespace tgmesh::core {
 
 namespace {
 
-std::string format_uptime(Millis uptime) {
-    const int64_t s = uptime / kSecond;
+std::string format_uptime(int64_t s) {
     const int64_t d = s / 86400;
     const int64_t h = (s % 86400) / 3600;
     const int64_t m = (s % 3600) / 60;
@@ -21,25 +20,25 @@ std::string format_uptime(Millis uptime) {
 
 }  // namespace
 
-std::string format_status(const StatusInputs& in, const i18n::Catalog& cat) {
-    const std::vector<GatewayActivity> gateways = gateways_heard(in.nodes, in.now_unix);
-    std::string out = i18n::fill(cat.status_title, {{"uptime", format_uptime(in.uptime)}});
+std::string format_status(const Metrics& m, const NodeRegistry& nodes, int64_t now_unix,
+                          const i18n::Catalog& cat) {
+    const std::vector<GatewayActivity> gateways = gateways_heard(nodes, now_unix);
+    std::string out = i18n::fill(cat.status_title, {{"uptime", format_uptime(m.uptime_s)}});
     out += "\n" + i18n::fill(cat.status_gateways, {{"n", std::to_string(gateways.size())}});
     for (const GatewayActivity& g : gateways) {
         std::string name = "<code>" + telegram::escape_html(g.id) + "</code>";
         if (auto num = mesh::parse_node_id(g.id)) {
-            if (const Node* node = in.nodes.find(*num); node && !node->short_name.empty()) {
+            if (const Node* node = nodes.find(*num); node && !node->short_name.empty()) {
                 name = format_node_ref(node, *num);
             }
         }
-        out +=
-            "\n" + i18n::fill(cat.status_gateway, {{"gateway", name},
-                                                   {"nodes", std::to_string(g.nodes)},
-                                                   {"age", format_age(in.now_unix - g.last, cat)}});
+        out += "\n" + i18n::fill(cat.status_gateway, {{"gateway", name},
+                                                      {"nodes", std::to_string(g.nodes)},
+                                                      {"age", format_age(now_unix - g.last, cat)}});
     }
-    out += "\n" + i18n::fill(cat.status_queues, {{"mesh", std::to_string(in.mesh_queue)},
-                                                 {"chat", std::to_string(in.chat_queue)}});
-    const Stats& s = in.stats;
+    out += "\n" + i18n::fill(cat.status_queues, {{"mesh", std::to_string(m.mesh_queue)},
+                                                 {"chat", std::to_string(m.chat_queue)}});
+    const Stats& s = m.stats;
     out += "\n" + i18n::fill(cat.status_counters,
                              {{"uplinks", std::to_string(s.uplinks)},
                               {"decoded", std::to_string(s.decoded)},
