@@ -90,20 +90,8 @@ Bytes keyed_private() {
 
 // The keyed node's NODEINFO (unencrypted, as a gateway with an open channel uplinks it).
 Bytes keyed_nodeinfo() {
-    mesh::UserInfo user;
-    user.id = mesh::format_node_id(kKeyed);
-    user.long_name = "Keyed Node";
-    user.short_name = "KEY";
-    user.public_key = mesh::key_pair_from_private(keyed_private())->public_key;
-    mesh::Packet p;
-    p.from = kKeyed;
-    p.to = mesh::kBroadcast;
-    p.id = 7;
-    mesh::Data data;
-    data.portnum = 4;
-    data.payload = mesh::encode_user(user);
-    p.decoded = data;
-    return mesh::encode_envelope({p, "LongFast", "!11111111"});
+    return fuzz::nodeinfo_with_key(kKeyed, 7, "Keyed Node", "KEY",
+                                   mesh::key_pair_from_private(keyed_private())->public_key);
 }
 
 bool is_integer(const std::string& v) {

@@ -52,20 +52,7 @@ void direct(uint32_t id, uint32_t from, BytesView payload) {
 
 // The sender's NODEINFO, so that the bridge knows its public key.
 Bytes sender_nodeinfo() {
-    mesh::UserInfo user;
-    user.id = mesh::format_node_id(kSender);
-    user.long_name = "Vector";
-    user.short_name = "VEC";
-    user.public_key = sender_public();
-    mesh::Packet p;
-    p.from = kSender;
-    p.to = mesh::kBroadcast;
-    p.id = 1;
-    mesh::Data data;
-    data.portnum = 4;
-    data.payload = mesh::encode_user(user);
-    p.decoded = data;
-    return mesh::encode_envelope({p, "LongFast", "!11111111"});
+    return fuzz::nodeinfo_with_key(kSender, 1, "Vector", "VEC", sender_public());
 }
 
 }  // namespace

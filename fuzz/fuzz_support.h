@@ -17,6 +17,10 @@
 #include "tgmesh/core/bridge.h"
 #include "tgmesh/core/config.h"
 #include "tgmesh/core/ports.h"
+#include "tgmesh/mesh/node_id.h"
+#include "tgmesh/mesh/packet.h"
+#include "tgmesh/mesh/payloads.h"
+#include "tgmesh/mesh/portnum.h"
 #include "tgmesh/util/clock.h"
 #include "tgmesh/util/json.h"
 #include "tgmesh/util/utf8.h"
@@ -119,6 +123,28 @@ class Store : public tgmesh::core::StateStore {
         return "state.json.corrupt";
     }
 };
+
+// A node's NODEINFO with its public key, unencrypted (as a gateway with an open channel uplinks
+// it) on msh/US/2/e/LongFast/!11111111: the bridge then knows the key.
+inline tgmesh::Bytes nodeinfo_with_key(tgmesh::mesh::NodeNum num, uint32_t packet_id,
+                                       const std::string& long_name, const std::string& short_name,
+                                       const tgmesh::Bytes& public_key) {
+    namespace mesh = tgmesh::mesh;
+    mesh::UserInfo user;
+    user.id = mesh::format_node_id(num);
+    user.long_name = long_name;
+    user.short_name = short_name;
+    user.public_key = public_key;
+    mesh::Packet p;
+    p.from = num;
+    p.to = mesh::kBroadcast;
+    p.id = packet_id;
+    mesh::Data data;
+    data.portnum = mesh::port::kNodeInfo;
+    data.payload = mesh::encode_user(user);
+    p.decoded = data;
+    return mesh::encode_envelope({p, "LongFast", "!11111111"});
+}
 
 inline constexpr const char* kToken = "123456:FUZZ-token_abcdefghijklmnopqrstuvwxyz";
 inline constexpr int64_t kChat = -1001;

@@ -46,6 +46,7 @@
 #include <thread>
 #include <vector>
 
+#include "payload_writers.h"  // tests/unit
 #include "tgmesh/adapters/curl_http.h"
 #include "tgmesh/adapters/steady_clock.h"
 #include "tgmesh/broker/handoff.h"
@@ -202,45 +203,6 @@ struct Dataset {
     size_t texts = 0;
 };
 
-void put_varint(Bytes& out, uint64_t v) {
-    while (v >= 0x80) {
-        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-        v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-}
-void put_fixed32(Bytes& out, uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-// Position { latitude_i, longitude_i, altitude, precision_bits }.
-Bytes position_payload(int32_t lat_i, int32_t lon_i, int32_t alt, uint32_t precision_bits) {
-    Bytes out;
-    out.push_back(0x0d);
-    put_fixed32(out, static_cast<uint32_t>(lat_i));
-    out.push_back(0x15);
-    put_fixed32(out, static_cast<uint32_t>(lon_i));
-    out.push_back(0x18);
-    put_varint(out, static_cast<uint32_t>(alt));
-    put_varint(out, (23u << 3) | 0u);
-    put_varint(out, precision_bits);
-    return out;
-}
-// Telemetry { device_metrics { battery_level, voltage } }.
-Bytes battery_payload(uint32_t level, float volts) {
-    Bytes metrics;
-    metrics.push_back(0x08);
-    put_varint(metrics, level);
-    metrics.push_back(0x15);
-    uint32_t bits = 0;
-    std::memcpy(&bits, &volts, sizeof bits);
-    put_fixed32(metrics, bits);
-    Bytes out;
-    out.push_back(0x12);
-    put_varint(out, metrics.size());
-    return out + metrics;
-}
-
 const char* const kPhrases[] = {
     "Heading to the trailhead now, ETA",  "Anyone copy? Testing the new antenna",
     "Weather turning, coming back down",  "Reached the summit, signal is great",
@@ -295,8 +257,8 @@ Dataset make_dataset(size_t unique, uint64_t seed) {
         } else if (kind == 8) {
             data.portnum = mesh::port::kPosition;
             data.payload = position_payload(473000000 + static_cast<int32_t>(uniform(1000000)),
-                                            85000000 + static_cast<int32_t>(uniform(1000000)),
-                                            static_cast<int32_t>(400 + uniform(1500)), 32);
+                                            85000000 + static_cast<int32_t>(uniform(1000000)), 32,
+                                            static_cast<int32_t>(400 + uniform(1500)));
         } else {
             data.portnum = mesh::port::kTelemetry;
             data.payload = battery_payload(20 + uniform(81), 3.5f + uniform(70) / 100.0f);

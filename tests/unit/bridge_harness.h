@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "payload_writers.h"
 #include "test_support.h"
 #include "tgmesh/core/bridge.h"
 #include "tgmesh/mesh/keyring.h"
@@ -31,6 +32,21 @@ inline Config base_config() {
                     {"chat_ids", "-1001"},        {"admin_ids", "111"},
                     {"node_id", "!7b000001"},     {"mesh_interval", "0"},
                     {"state_file", "/tmp/x.json"}};
+    auto r = load_config(opts);
+    if (!r.config) fail_msg("config: %s", r.error.c_str());
+    return *r.config;
+}
+
+// channel_map: LongFast in chat -1001, Ops in the forum -2002's topic 42.
+inline Config mapped_config() {
+    Options opts = {{"bot_token", kToken},
+                    {"api_url", "http://127.0.0.1:9"},
+                    {"admin_ids", "111"},
+                    {"node_id", "!7b000001"},
+                    {"mesh_interval", "0"},
+                    {"state_file", "/tmp/x.json"},
+                    {"channel_keys", "LongFast=AQ==,Ops=AQ=="},
+                    {"channel_map", "LongFast=-1001,Ops=-2002:42"}};
     auto r = load_config(opts);
     if (!r.config) fail_msg("config: %s", r.error.c_str());
     return *r.config;
@@ -279,46 +295,6 @@ inline Bytes seal(const UplinkSpec& s) {
     data.emoji = s.emoji;
     return mesh::seal_envelope(mesh::make_channel_key(s.channel, mesh::default_channel_key()),
                                header, data, s.gateway);
-}
-
-// Minimal protobuf writers for the payloads the bridge only decodes.
-inline void put_varint(Bytes& out, uint64_t v) {
-    while (v >= 0x80) {
-        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-        v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-}
-inline void put_fixed32(Bytes& out, uint32_t v) {
-    for (int i = 0; i < 4; ++i)
-        out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-// Position: latitude_i (1, sfixed32), longitude_i (2), altitude (3), precision_bits (23).
-inline Bytes position_payload(int32_t lat_i, int32_t lon_i, uint32_t precision_bits) {
-    Bytes out;
-    out.push_back(0x0d);
-    put_fixed32(out, static_cast<uint32_t>(lat_i));
-    out.push_back(0x15);
-    put_fixed32(out, static_cast<uint32_t>(lon_i));
-    out.push_back(0x18);
-    put_varint(out, 120);
-    put_varint(out, (23u << 3) | 0u);
-    put_varint(out, precision_bits);
-    return out;
-}
-// Telemetry { device_metrics (2) { battery_level (1), voltage (2, float) } }.
-inline Bytes battery_payload(uint32_t level, float volts) {
-    Bytes metrics;
-    metrics.push_back(0x08);
-    put_varint(metrics, level);
-    metrics.push_back(0x15);
-    uint32_t bits = 0;
-    std::memcpy(&bits, &volts, sizeof bits);
-    put_fixed32(metrics, bits);
-    Bytes out;
-    out.push_back(0x12);
-    put_varint(out, metrics.size());
-    return out + metrics;
 }
 
 // Opens a published envelope with the default key of `channel`.

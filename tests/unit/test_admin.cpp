@@ -751,20 +751,6 @@ void send_text_to_a_node_is_a_dm_pki_when_its_key_is_known(void**) {
     assert_true(p.want_ack);
 }
 
-Config mapped_config() {
-    Options opts = {{"bot_token", kToken},
-                    {"api_url", "http://127.0.0.1:9"},
-                    {"admin_ids", "111"},
-                    {"node_id", "!7b000001"},
-                    {"mesh_interval", "0"},
-                    {"state_file", "/tmp/x.json"},
-                    {"channel_keys", "LongFast=AQ==,Ops=AQ=="},
-                    {"channel_map", "LongFast=-1001,Ops=-2002:42"}};
-    auto r = load_config(opts);
-    if (!r.config) fail_msg("config: %s", r.error.c_str());
-    return *r.config;
-}
-
 void send_text_channels(void**) {
     ControlRig rig(mapped_config());
     auto doc = rig.run({

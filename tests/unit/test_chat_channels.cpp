@@ -11,19 +11,6 @@ constexpr int64_t kForum = -2002;
 constexpr int64_t kOpsTopic = 42;
 constexpr const char* kGatewayTopic = "msh/US/2/e/LongFast/!11111111";
 
-Config mapped_config() {
-    Options opts = {{"bot_token", kToken},
-                    {"api_url", "http://127.0.0.1:9"},
-                    {"admin_ids", "111"},
-                    {"node_id", "!7b000001"},
-                    {"mesh_interval", "0"},
-                    {"channel_keys", "LongFast=AQ==,Ops=AQ=="},
-                    {"channel_map", "LongFast=-1001,Ops=-2002:42"}};
-    auto r = load_config(opts);
-    if (!r.config) fail_msg("config: %s", r.error.c_str());
-    return *r.config;
-}
-
 // `update_json` as if written in forum topic `thread`.
 std::string in_topic(const std::string& update_json, int64_t thread) {
     auto u = json::parse(update_json);
