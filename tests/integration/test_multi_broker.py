@@ -1,7 +1,8 @@
 """Several brokers: an edge mosquitto (no plugin) bridged with conf/edge-bridge.conf.example into
 the hub that runs tgmesh.  An uplink from a gateway on the edge reaches the chat once, also when a
 gateway on the hub heard the same packet; a chat message reaches a gateway on the edge once and
-never comes back to the hub.  gateway_id (protobuf mode) targets a client id on the hub: a gateway
+never comes back to the hub, and one sent while the edge is down arrives once it is back
+(cleansession false).  gateway_id (protobuf mode) targets a client id on the hub: a gateway
 behind an edge never gets those downlinks, but an edge whose bridge carries that id as its
 remote_clientid passes them to all its gateways; json downlinks cross the bridge like any message.
 
@@ -237,6 +238,38 @@ class MultiBrokerTest(TgmeshTestCase):
         log = self.hub_log()
         from_edge = published(log, "Received PUBLISH from", self.bridge_id)
         self.assertEqual([t for t in from_edge if t.startswith(ROOT + "/")], [], "the edge sent downlinks back")
+
+    def test_downlink_sent_while_the_edge_is_down_arrives_when_it_is_back(self):
+        """cleansession false: the hub keeps the bridge's session and queues tgmesh's QoS 1
+        downlinks while the edge is away; the edge passes them on when its bridge is back.  The
+        gateway keeps a persistent session on the edge (persistence on) so that it cannot miss
+        what the bridge delivers in the moment after the edge starts."""
+        self.edge.stop()
+        self.edge.extra_config += "\npersistence true\npersistence_location %s/" % self.edge.workdir
+        self.edge.start()
+        self.wait_bridge_up()
+        gateway = MqttClient("127.0.0.1", self.edge.port, EDGE_GW, clean_session=False)
+        gateway.connect()
+        gateway.subscribe("%s/2/#" % ROOT, qos=1)
+        gateway.disconnect()
+
+        hub_state = self.mqtt("hub-state", subscribe="$SYS/broker/connection/%s/state" % self.bridge_id)
+        code, _secs = self.edge.stop()
+        self.assertEqual(code, 0)
+        self.assertIsNotNone(hub_state.wait_message(lambda m: m.payload == b"0", timeout=10),
+                             "the hub never saw the bridge go down")
+        hub_listener = self.mesh_listener()
+        self.say("/send while the link is down")
+        self.wait_text_downlink(hub_listener, "while the link is down")
+
+        self.edge.start()
+        self.wait_bridge_up()
+        gateway = MqttClient("127.0.0.1", self.edge.port, EDGE_GW, clean_session=False)
+        self._clients.append(gateway)
+        gateway.connect()
+        self.wait_text_downlink(gateway, "while the link is down")
+        time.sleep(QUIET_SECONDS)
+        self.assertEqual(self.downlink_texts(self.text_downlinks(gateway)), ["Alice: while the link is down"])
 
     # ------------------------------------------------------------ gateway_id
 
