@@ -334,6 +334,30 @@ void sys_values_follow_the_traffic(void**) {
     assert_string_equal(w.retained["nodes_known"].c_str(), "2");
 }
 
+// $SYS values and control answers the broker never published are not replayed after a restart;
+// a downlink is.
+void transient_messages_are_not_saved_at_shutdown(void**) {
+    Harness h;
+    h.start();
+    h.take_published();
+    Outgoing sys{"$SYS/broker/tgmesh/uplinks", "7", "", 0};
+    sys.transient = true;
+    Outgoing answer{"$CONTROL/tgmesh/v1/response", R"({"responses":[]})", "", 0};
+    answer.transient = true;
+    h.bridge->shutdown({sys, {"msh/US/2/e/LongFast/!7b000001", "downlink", "", 0}, answer});
+
+    Harness again;
+    again.store.text = h.store.text;
+    again.start();
+    auto out = again.take_published();
+    assert_true(out.size() >= 1);
+    assert_string_equal(out[0].payload.c_str(), "downlink");
+    for (const Outgoing& m : out)
+        assert_true(m.topic.rfind("$", 0) != 0);
+    for (const Outgoing& m : again.publisher.sys)
+        assert_string_not_equal(m.payload.c_str(), "7");
+}
+
 void metrics_of_the_bridge(void**) {
     Harness h;
     h.start(sys_config(10));
@@ -1358,6 +1382,7 @@ int main() {
         cmocka_unit_test(sys_interval_zero_publishes_nothing),
         cmocka_unit_test(sys_values_follow_the_traffic),
         cmocka_unit_test(metrics_of_the_bridge),
+        cmocka_unit_test(transient_messages_are_not_saved_at_shutdown),
         cmocka_unit_test(get_status_reports_counters_and_identity),
         cmocka_unit_test(get_status_in_json_mode_and_anonymous_client),
         cmocka_unit_test(list_nodes_filters_counts_and_pages),
