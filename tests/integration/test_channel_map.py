@@ -12,7 +12,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tgmesh_harness import meshcrypto as mc  # noqa: E402
 from tgmesh_harness import meshpb  # noqa: E402
-from tgmesh_harness.base import NODE_ID, QUIET_SECONDS, TgmeshTestCase  # noqa: E402
+from tgmesh_harness.base import LINK_SETTLE, NODE_ID, QUIET_SECONDS, TgmeshTestCase  # noqa: E402
 from tgmesh_harness.chatflow import (ChatFlowChecks, buttons, fixed_text, inline_rows, markup_of,  # noqa: E402
                                      message_id_of, press, reply_target, text_re, topic_message)
 
@@ -109,7 +109,7 @@ class ChannelMapTest(TgmeshTestCase):
     def test_reply_in_a_topic_answers_on_that_channel(self):
         self.uplink_text("Ops", OPS_PSK, 0x0C000005, "ops: status?")
         original = self.wait_chat("ops: status?", chat_id=OPS_CHAT)
-        time.sleep(0.3)
+        time.sleep(LINK_SETTLE)
         listener = self.mesh_listener("msh/US/2/e/#")
         uid = topic_message(self.tg, OPS_CHAT, OPS_TOPIC, "all green",
                             reply_to=self.tg._resolve_reply(OPS_CHAT, original["message_id"], "supergroup"))

@@ -10,7 +10,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tgmesh_harness import meshcrypto as mc  # noqa: E402
 from tgmesh_harness import meshpb  # noqa: E402
-from tgmesh_harness.base import CHAT, NODE_NUM, TgmeshTestCase  # noqa: E402
+from tgmesh_harness.base import CHAT, LINK_SETTLE, NODE_NUM, TgmeshTestCase  # noqa: E402
 
 NODE = 0x0BADCAFE
 GATEWAY = "!22222222"
@@ -110,6 +110,7 @@ class PkiDmTest(TgmeshTestCase):
         self.assertIsNotNone(self.listener.wait_message(is_ack, timeout=10),
                              "no ROUTING ACK for the node's want_ack DM")
 
+        time.sleep(LINK_SETTLE)
         self.say("thanks, see you", reply_to=posted["message_id"])
         _env, packet, data = self.wait_pki_envelope(
             lambda m: meshpb.decode_envelope(m.payload)["packet"].get("to") == NODE)

@@ -14,14 +14,11 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tgmesh_harness import meshcrypto as mc  # noqa: E402
 from tgmesh_harness import meshpb  # noqa: E402
-from tgmesh_harness.base import BRIDGE_TOPIC, NODE_NUM, QUIET_SECONDS, TgmeshTestCase, options  # noqa: E402
+from tgmesh_harness.base import BRIDGE_TOPIC, LINK_SETTLE, NODE_NUM, QUIET_SECONDS, TgmeshTestCase, options  # noqa: E402
 from tgmesh_harness.chatflow import fixed_text, message_id_of, reply_target, text_re  # noqa: E402
 
 BASE = 0x0BADCAFE
 HILL = 0x0C0FFEE1
-# Time for the plugin to read the sendMessage answer (and so link the chat message to its
-# packet) before a test replies to that message.
-LINK_SETTLE = 0.3
 SENT_BROADCAST = text_re("en", "sent_broadcast", channel="LongFast")
 SENT_DM = text_re("en", "sent_dm")
 

@@ -29,6 +29,10 @@ BRIDGE_TOPIC = "%s/2/e/%s/%s" % (ROOT, CHANNEL, NODE_ID)
 
 # How long "nothing happens" is watched for after the plugin received an update.
 QUIET_SECONDS = 1.5
+# Time for the plugin to read the sendMessage answer (and so link the chat message to its
+# packet) before a test replies to that message: the fake lists a message as soon as it
+# answered, a moment before the plugin has read that answer; a person replies much later.
+LINK_SETTLE = 0.3
 
 
 def options(**overrides):
