@@ -1,7 +1,7 @@
 """Several brokers: an edge mosquitto (no plugin) bridged with conf/edge-bridge.conf.example into
 the hub that runs tgmesh.  An uplink from a gateway on the edge reaches the chat once, also when a
 gateway on the hub heard the same packet; a chat message reaches a gateway on the edge once and
-never comes back to the hub, and one sent while the edge is down arrives once it is back
+never comes back to the hub, and one sent while the link is down arrives once it is back
 (cleansession false).  gateway_id (protobuf mode) targets a client id on the hub: a gateway
 behind an edge never gets those downlinks, but an edge whose bridge carries that id as its
 remote_clientid passes them to all its gateways; json downlinks cross the bridge like any message.
@@ -13,15 +13,17 @@ saw) and the hub's mosquitto log (every PUBLISH the bridge connection sent or re
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tgmesh_harness import meshcrypto as mc, meshpb  # noqa: E402
 from tgmesh_harness.base import CHAT, NODE_ID, QUIET_SECONDS, TgmeshTestCase, options  # noqa: E402
-from tgmesh_harness.broker import REPO_ROOT, Broker  # noqa: E402
+from tgmesh_harness.broker import REPO_ROOT, Broker, free_port  # noqa: E402
 from tgmesh_harness.chatflow import extract, text_re  # noqa: E402
 from tgmesh_harness.mqtt import MqttClient  # noqa: E402
 
@@ -61,6 +63,74 @@ def edge_bridge(**replace):
     return deco
 
 
+class LinkRelay:
+    """A TCP relay from a local port to the hub, which the test can cut (every connection closed,
+    new ones refused) and restore."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._sockets = []
+        self._server = None
+        self.restore()
+
+    def restore(self):
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen()
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def cut(self):
+        with self._lock:
+            server, self._server = self._server, None
+            sockets, self._sockets = self._sockets, []
+        if server is not None:
+            sockets.append(server)  # shutdown wakes the accept() blocked on it
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    close = cut
+
+    def _accept(self, server):
+        while True:
+            try:
+                client, _addr = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self._lock:
+                if self._server is not server:
+                    client.close()
+                    upstream.close()
+                    return
+                self._sockets += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
 def published(log, verb, client_id):
     """Topics of every PUBLISH the broker log shows as `verb` ("Received PUBLISH from" or
     "Sending PUBLISH to") client `client_id`."""
@@ -86,7 +156,8 @@ class MultiBrokerTest(TgmeshTestCase):
     def start_hub(self, **overrides):
         """The hub: the broker with tgmesh, a password for the edge's bridge user and the ACL
         the README gives (anonymous gateways may use msh/# and read $SYS)."""
-        hub = Broker(self.bridge_options(**overrides), plugin_path=self.plugin_path)
+        # leak_stacks: a reconnecting bridge makes mosquitto 2.0.11 leak (see lsan.supp).
+        hub = Broker(self.bridge_options(**overrides), plugin_path=self.plugin_path, leak_stacks=True)
         self.brokers.append(hub)
         self.broker = hub
         passwd = os.path.join(hub.workdir, "passwd")
@@ -239,35 +310,32 @@ class MultiBrokerTest(TgmeshTestCase):
         from_edge = published(log, "Received PUBLISH from", self.bridge_id)
         self.assertEqual([t for t in from_edge if t.startswith(ROOT + "/")], [], "the edge sent downlinks back")
 
-    def test_downlink_sent_while_the_edge_is_down_arrives_when_it_is_back(self):
+    def test_downlink_sent_while_the_link_is_down_arrives_when_it_is_back(self):
         """cleansession false: the hub keeps the bridge's session and queues tgmesh's QoS 1
-        downlinks while the edge is away; the edge passes them on when its bridge is back.  The
-        gateway keeps a persistent session on the edge (persistence on) so that it cannot miss
-        what the bridge delivers in the moment after the edge starts."""
+        downlinks while the link to the edge is down; the edge passes them on when its bridge is
+        back.  The link runs through a TCP relay that the test cuts and restores, so that the
+        edge and its gateway stay up."""
+        relay = LinkRelay(self.broker.port)
+        self.addCleanup(relay.close)
         self.edge.stop()
-        self.edge.extra_config += "\npersistence true\npersistence_location %s/" % self.edge.workdir
+        self.edge.extra_config, _ = example_bridge(relay.port, **self.bridge_replace)
         self.edge.start()
         self.wait_bridge_up()
-        gateway = MqttClient("127.0.0.1", self.edge.port, EDGE_GW, clean_session=False)
-        gateway.connect()
-        gateway.subscribe("%s/2/#" % ROOT, qos=1)
-        gateway.disconnect()
-
+        gateway = self.edge_client(EDGE_GW, subscribe="%s/2/#" % ROOT)
         hub_state = self.mqtt("hub-state", subscribe="$SYS/broker/connection/%s/state" % self.bridge_id)
-        code, _secs = self.edge.stop()
-        self.assertEqual(code, 0)
+        hub_state.clear()
+
+        relay.cut()
         self.assertIsNotNone(hub_state.wait_message(lambda m: m.payload == b"0", timeout=10),
                              "the hub never saw the bridge go down")
         hub_listener = self.mesh_listener()
         self.say("/send while the link is down")
         self.wait_text_downlink(hub_listener, "while the link is down")
+        time.sleep(0.5)
+        self.assertEqual(self.text_downlinks(gateway), [], "the link was not down")
 
-        self.edge.start()
-        self.wait_bridge_up()
-        gateway = MqttClient("127.0.0.1", self.edge.port, EDGE_GW, clean_session=False)
-        self._clients.append(gateway)
-        gateway.connect()
-        self.wait_text_downlink(gateway, "while the link is down")
+        relay.restore()
+        self.wait_text_downlink(gateway, "while the link is down", timeout=15)
         time.sleep(QUIET_SECONDS)
         self.assertEqual(self.downlink_texts(self.text_downlinks(gateway)), ["Alice: while the link is down"])
 

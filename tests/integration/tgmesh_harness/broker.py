@@ -58,10 +58,12 @@ def find_fault_lib():
     return found[0] if found else None
 
 
-def broker_env(workdir, preload=(), extra_env=None):
+def broker_env(workdir, preload=(), extra_env=None, leak_stacks=False):
     """The environment for a mosquitto process: the sanitizer runtime preloaded when
     TGMESH_BROKER_PRELOAD is set, with reports written to <workdir>/sanitizer.*; then the
-    libraries in `preload` (the sanitizer runtime must stay first); then `extra_env`."""
+    libraries in `preload` (the sanitizer runtime must stay first); then `extra_env`.
+    leak_stacks: whole allocation stacks through mosquitto's own frames (slower), which
+    lsan.supp needs to recognise a leak of mosquitto itself."""
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     libs = []
@@ -69,8 +71,11 @@ def broker_env(workdir, preload=(), extra_env=None):
         report = os.path.join(workdir, "sanitizer")
         libs.append(BROKER_PRELOAD)
         env["ASAN_OPTIONS"] = "log_path=%s:detect_leaks=1:abort_on_error=0" % report
+        if leak_stacks:
+            env["ASAN_OPTIONS"] += ":fast_unwind_on_malloc=0"
         env["UBSAN_OPTIONS"] = "log_path=%s:print_stacktrace=1:halt_on_error=0" % report
-        env["LSAN_OPTIONS"] = "suppressions=%s" % os.path.join(os.path.dirname(__file__), "lsan.supp")
+        # print_suppressions=0: a run whose only leaks are suppressed writes no report file.
+        env["LSAN_OPTIONS"] = "suppressions=%s:print_suppressions=0" % os.path.join(os.path.dirname(__file__), "lsan.supp")
     libs += [lib for lib in preload if lib]
     if libs:
         env["LD_PRELOAD"] = ":".join(libs)
@@ -84,12 +89,12 @@ class BrokerStartError(RuntimeError):
 
 class Broker:
     def __init__(self, plugin_options=None, plugin_path=None, with_plugin=True, workdir=None,
-                 extra_config="", preload=None, env=None, wrapper=None):
+                 extra_config="", preload=None, env=None, wrapper=None, leak_stacks=False):
         """plugin_options: {key: value}; a None value leaves that option out.
         `state_file` defaults to <workdir>/state.json.  preload: libraries to LD_PRELOAD
         into mosquitto (after the sanitizer runtime); env: extra environment variables;
         wrapper: a command that execs its arguments (mosquitto -c conf), e.g. to run the
-        broker in its own mount namespace."""
+        broker in its own mount namespace; leak_stacks: see broker_env."""
         self._own_dir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="tgmesh-it-")
         self.with_plugin = with_plugin
@@ -98,6 +103,7 @@ class Broker:
         self.extra_config = extra_config
         self.preload = list(preload or [])
         self.extra_env = dict(env or {})
+        self.leak_stacks = leak_stacks
         self.wrapper = list(wrapper or [])
         self.port = free_port()
         self.conf_path = os.path.join(self.workdir, "mosquitto.conf")
@@ -169,7 +175,7 @@ class Broker:
         raise BrokerStartError("mosquitto did not open port %d within %ss\n%s" % (self.port, timeout, self.diagnostics()))
 
     def _env(self):
-        return broker_env(self.workdir, self.preload, self.extra_env)
+        return broker_env(self.workdir, self.preload, self.extra_env, self.leak_stacks)
 
     def sanitizer_reports(self):
         """Texts of the sanitizer reports mosquitto wrote (empty when clean or not preloaded)."""
