@@ -8,8 +8,9 @@
 #   TGMESH_PORT       listener port (default 1883); TGMESH_LISTEN address (default 127.0.0.1)
 set -eu
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-scripts/build.sh
+# Only what running needs: the plugin target, no tests, lint tools or fuzzers.
+scripts/install-deps.sh run
+TGMESH_BUILD_DIR=build TGMESH_BUILD_TARGET=mosquitto_tgmesh scripts/build.sh -DTGMESH_TESTS=OFF
 
 DEV="$(pwd)/.dev"
 mkdir -p "$DEV"

@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
 
-TGMESH_BUILD_DIR=build scripts/build.sh
+TGMESH_BUILD_DIR=build scripts/build.sh -DTGMESH_TESTS=ON
 ctest --test-dir build --output-on-failure -j"$jobs" "$@"
 
-TGMESH_BUILD_DIR=build-asan scripts/build.sh -DTGMESH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+TGMESH_BUILD_DIR=build-asan scripts/build.sh -DTGMESH_TESTS=ON -DTGMESH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ctest --test-dir build-asan --output-on-failure -j"$jobs" -L 'unit|integration' "$@"
 
 # build-fuzz/  every libFuzzer harness (clang, ASan+UBSan) replays its regressions, then fuzzes
