@@ -21,9 +21,8 @@ Bridge::Bridge(Config config, Services services)
       downlinks_(config_, s_.clock, s_.random),
       endpoint_{config_.api_url, config_.bot_token},
       poll_health_(s_.log),
-      send_health_(s_.log),
       poller_(s_.http, s_.clock, s_.log, poll_health_, endpoint_, stats_),
-      chat_outbox_(s_.http, s_.clock, s_.log, send_health_, endpoint_, stats_),
+      chat_outbox_(s_.http, s_.clock, s_.log, poll_health_, endpoint_, stats_),
       drops_(s_.log, s_.clock),
       ingest_(config_, keyring_, downlinks_, nodes_, dedup_, stats_, drops_, s_.clock),
       receipts_([this](DeliveryReport report) { report_delivery(std::move(report)); }),
@@ -31,8 +30,8 @@ Bridge::Bridge(Config config, Services services)
       commands_({config_, nodes_, downlinks_, mesh_outbox_, s_.publisher, chat_outbox_, s_.clock,
                  stats_, drops_, messages_,
                  [this](mesh::NodeNum dest, std::vector<uint32_t> ids, int64_t chat,
-                        const std::string& html) {
-                     return track_delivery(dest, std::move(ids), chat, html);
+                        std::optional<int64_t> thread, const std::string& html) {
+                     return track_delivery(dest, std::move(ids), chat, thread, html);
                  },
                  [this](mesh::NodeNum node) { request_key(node); },
                  [this](int64_t chat, int64_t message_id, const MeshRef& ref) {
@@ -40,11 +39,13 @@ Bridge::Bridge(Config config, Services services)
                      dirty_ = true;
                  },
                  [this](const i18n::Catalog& cat) {
-                     return format_status(metrics(), nodes_, s_.clock.unix_seconds(), cat);
+                     return format_status(metrics(), nodes_, s_.clock.unix_seconds(), diagnose(cat),
+                                          cat);
                  }}),
       control_({config_, nodes_, MeshSendContext{nodes_, downlinks_, mesh_outbox_, stats_, drops_},
                 s_.publisher, s_.log, s_.clock, [this] { return metrics(); },
-                [this] { return reload_config(); }}) {
+                [this] { return reload_config(); },
+                [this] { return diagnose(i18n::catalog(Language::kEn)); }}) {
     poller_.set_connected_handler([this] { publish_command_menu(); });
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
     chat_outbox_.set_pacing(config_.chat_pacing);
@@ -110,6 +111,7 @@ void Bridge::load_state() {
     }
     load_identity(state);
     messages_.restore(state.message_links);
+    dm_origins_.restore(state.dm_origins);
     poller_.set_offset(state.telegram_offset);
     for (auto& m : state.mesh_queue)
         mesh_outbox_.push(std::move(m));
@@ -140,6 +142,11 @@ void Bridge::start_telegram() {
                    "Telegram side off: no bot token (set plugin_opt_bot_token_file and "
                    "plugin_opt_chat_ids to bridge chats)");
         return;
+    }
+    if (config_.discovering()) {
+        s_.log.log(LogLevel::kNotice,
+                   "no chat is bridged yet (chat_ids is empty): send /start in the chat to "
+                   "bridge and the bot answers with its id; put it in chat_ids");
     }
     poller_.start([this](const telegram::Update& u) { on_update(u); });
 }
@@ -227,7 +234,12 @@ uint64_t Bridge::when_sent(std::function<void(int64_t, int64_t)> action) {
 }
 
 uint64_t Bridge::track_delivery(mesh::NodeNum dest, std::vector<uint32_t> packet_ids,
-                                int64_t chat_id, const std::string& confirmation_html) {
+                                int64_t chat_id, std::optional<int64_t> thread_id,
+                                const std::string& confirmation_html) {
+    // The node's answer to any part of this DM comes back to this chat (topic) only.
+    for (uint32_t id : packet_ids)
+        dm_origins_.remember({id, chat_id, thread_id});
+    dirty_ = true;
     const Millis deadline = s_.clock.now_ms() + config_.ack_timeout_s * kSecond;
     const uint64_t receipt =
         receipts_.track(dest, std::move(packet_ids), chat_id, confirmation_html, deadline);
@@ -282,8 +294,12 @@ void Bridge::post_to_chats(const MeshText& text) {
     if (!config_.telegram_enabled()) return;
     // DMs to the bridge go to the home chats; channel texts to the chats (topics) of their channel.
     std::vector<ChannelRoute> targets;
-    for (const auto& route : text.direct ? config_.home_routes() : config_.routes()) {
-        if (text.direct || route.channel == text.channel) targets.push_back(route);
+    if (text.direct) {
+        targets = dm_targets(text);
+    } else {
+        for (const auto& route : config_.routes()) {
+            if (route.channel == text.channel) targets.push_back(route);
+        }
     }
     if (chat_outbox_.size() >= telegram::Outbox::kCapacity) {
         // Full (Telegram down or a flood): drop before the formatting work, counted as usual.
@@ -322,6 +338,17 @@ void Bridge::post_to_chats(const MeshText& text) {
     }
 }
 
+std::vector<ChannelRoute> Bridge::dm_targets(const MeshText& text) const {
+    if (text.reply_id) {
+        const DmOrigin* origin = dm_origins_.find(*text.reply_id);
+        // Only while that chat is still bridged (a reload may have removed it).
+        if (origin && config_.is_bridged_chat(origin->chat_id)) {
+            return {ChannelRoute{config_.channel, origin->chat_id, origin->thread_id}};
+        }
+    }
+    return config_.dm_routes();
+}
+
 void Bridge::post_alerts(const std::vector<std::string>& alerts) {
     if (!config_.telegram_enabled()) return;
     for (const auto& text : alerts) {
@@ -337,14 +364,39 @@ void Bridge::post_alerts(const std::vector<std::string>& alerts) {
 
 void Bridge::publish_command_menu() {
     const auto& cat = i18n::catalog(config_.language);
-    for (bool admin : {false, true}) {
+    auto commands_for = [&](bool admin) {
         std::vector<telegram::BotCommand> commands;
         for (const auto& [command, description] : ChatCommands::menu(cat, admin)) {
             commands.push_back({command, std::string(description)});
         }
-        chat_outbox_.post_now("setMyCommands",
-                              telegram::set_my_commands_body(
-                                  commands, admin ? "all_chat_administrators" : "default"));
+        return commands;
+    };
+    const auto everyone = commands_for(false);
+    const auto admins = commands_for(true);
+    chat_outbox_.post_now("setMyCommands", telegram::set_my_commands_body(everyone, {"default"}));
+    // Earlier versions showed the admin commands to every group administrator.
+    chat_outbox_.post_now("deleteMyCommands",
+                          telegram::delete_my_commands_body({"all_chat_administrators"}));
+    // The admin menu for admin_ids only: in their private chats with the bot, and to them in
+    // each bridged group. Bounded: a long admin list in many chats would flood the API.
+    std::vector<telegram::CommandScope> scopes;
+    std::set<int64_t> groups;
+    for (const auto& route : config_.routes()) {
+        if (route.chat_id < 0) groups.insert(route.chat_id);
+    }
+    for (int64_t admin : config_.admin_ids) {
+        scopes.push_back({"chat", admin, std::nullopt});
+        for (int64_t group : groups)
+            scopes.push_back({"chat_member", group, admin});
+    }
+    if (scopes.size() > kMaxAdminMenus) {
+        s_.log.log(LogLevel::kNotice, "the admin command menu is set for the first " +
+                                          std::to_string(kMaxAdminMenus) + " of " +
+                                          std::to_string(scopes.size()) + " admin/chat pairs");
+        scopes.resize(kMaxAdminMenus);
+    }
+    for (const auto& scope : scopes) {
+        chat_outbox_.post_now("setMyCommands", telegram::set_my_commands_body(admins, scope));
     }
 }
 
@@ -362,15 +414,17 @@ void Bridge::on_update(const telegram::Update& update) {
     if (update.callback) return on_callback(*update.callback);
     if (!update.message) return;
     const telegram::IncomingMessage& m = *update.message;
-    if (!config_.is_bridged_chat(m.chat_id)) {
-        if (!ignored_chats_.count(m.chat_id) && ignored_chats_.size() < kIgnoredChatsLogged) {
-            ignored_chats_.insert(m.chat_id);
-            s_.log.log(LogLevel::kNotice, "ignoring updates from chat " +
-                                              std::to_string(m.chat_id) + " (not in chat_ids)");
-        }
-        return;
-    }
     if (m.from_bot) return;  // other bots (and our own echoes) never drive the mesh
+    if (!config_.is_bridged_chat(m.chat_id)) {
+        if (!config_.is_admin_private_chat(m.chat_id, m.user_id) &&
+            !ignored_chats_.count(m.chat_id) && ignored_chats_.size() < kIgnoredChatsLogged) {
+            ignored_chats_.insert(m.chat_id);
+            s_.log.log(LogLevel::kNotice,
+                       "ignoring updates from chat " + std::to_string(m.chat_id) +
+                           " (not in chat_ids; /start there answers with its id)");
+        }
+        return commands_.handle_outside(m, poller_.bot_username());
+    }
     commands_.handle(m, poller_.bot_username());
 }
 
@@ -400,6 +454,19 @@ std::string Bridge::reload_config() {
     // The commands after reloadConfig in the same request see the new configuration.
     apply_config(std::move(*result.config));
     return {};
+}
+
+std::vector<Finding> Bridge::diagnose(const i18n::Catalog& cat) const {
+    const Millis now = s_.clock.now_ms();
+    DiagnosisInputs in;
+    in.uptime = now - started_at_;
+    if (last_uplink_at_ != kNever) in.last_uplink_age = now - last_uplink_at_;
+    in.unknown_channels =
+        ingest_.unknown_channels().seen_since(now - Diagnosis::kUnknownChannelWindow);
+    in.telegram_unauthorized = poller_.unauthorized();
+    in.can_read_all_group_messages = poller_.can_read_all_group_messages();
+    in.unreachable_chats = chat_outbox_.unreachable_chats();
+    return Diagnosis::run(config_, in, cat);
 }
 
 Metrics Bridge::metrics() const {
@@ -462,6 +529,7 @@ void Bridge::save_state(const std::vector<Outgoing>& extra_unpublished) {
     state.chat_queue = chat_outbox_.pending();
     if (key_generated_) state.private_key = downlinks_.keys().private_key;
     state.message_links = messages_.links();
+    state.dm_origins = dm_origins_.list();
     std::string error;
     if (s_.store.save(serialize_state(state, nodes_), error)) {
         dirty_ = false;

@@ -106,7 +106,8 @@ void ChatCommands::send(const IncomingMessage& m, std::string_view text, const S
     }
     uint64_t tag = 0;
     if (direct && !packet_ids.empty()) {
-        tag = d_.track_delivery(spec.to, std::move(packet_ids), m.chat_id, confirmation);
+        tag =
+            d_.track_delivery(spec.to, std::move(packet_ids), m.chat_id, m.thread_id, confirmation);
     }
     reply(m, confirmation, tag);
 }

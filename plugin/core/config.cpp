@@ -18,6 +18,9 @@ namespace tgmesh::core {
 
 bool Config::is_bridged_chat(int64_t chat_id) const {
     if (std::find(chat_ids.begin(), chat_ids.end(), chat_id) != chat_ids.end()) return true;
+    if (std::find(dm_chat_ids.begin(), dm_chat_ids.end(), chat_id) != dm_chat_ids.end()) {
+        return true;
+    }
     return std::any_of(channel_map.begin(), channel_map.end(),
                        [&](const ChannelRoute& r) { return r.chat_id == chat_id; });
 }
@@ -55,6 +58,14 @@ std::vector<ChannelRoute> Config::home_routes() const {
         if (r.channel == channel) out.push_back(r);
     }
     if (out.empty() && !channel_map.empty()) out.push_back(channel_map.front());
+    return out;
+}
+
+std::vector<ChannelRoute> Config::dm_routes() const {
+    if (dm_chat_ids.empty()) return home_routes();
+    std::vector<ChannelRoute> out;
+    for (int64_t chat : dm_chat_ids)
+        out.push_back({channel, chat, std::nullopt});
     return out;
 }
 
@@ -379,6 +390,8 @@ const std::map<std::string, Setter>& setters() {
          [](Config& c, const std::string& v) { return set_chat_list(v, c.chat_ids, false); }},
         {"admin_ids",
          [](Config& c, const std::string& v) { return set_chat_list(v, c.admin_ids, true); }},
+        {"dm_chat_ids",
+         [](Config& c, const std::string& v) { return set_chat_list(v, c.dm_chat_ids, false); }},
         {"topic_root",
          [](Config& c, const std::string& v) -> std::string {
              c.topic_roots.clear();
@@ -522,16 +535,18 @@ const std::map<std::string, Setter>& setters() {
          }},
         {"control", [](Config& c, const std::string& v) { return set_bool(v, c.control); }},
         {"language",
-         [](Config& c, const std::string& v) -> std::string {
-             if (v == "en") {
-                 c.language = Language::kEn;
-             } else if (v == "ru") {
-                 c.language = Language::kRu;
-             } else {
-                 return "must be en or ru (got " + in_quotes(v) + ")";
-             }
-             return "";
-         }},
+         [](Config& c, const std::string& v) -> std::
+                                                 string {
+                                                     if (v == "en") {
+                                                         c.language = Language::kEn;
+                                                     } else if (v == "ru") {
+                                                         c.language = Language::kRu;
+                                                     } else {
+                                                         return "must be en or ru (got " +
+                                                                in_quotes(v) + ")";
+                                                     }
+                                                     return "";
+                                                 }},
     };
     return table;
 }
@@ -565,9 +580,6 @@ std::string check_combination(Config& c) {
     if (c.bridged_key() == nullptr) {
         return fail("channel_keys", "has no key for the bridged channel " + in_quotes(c.channel) +
                                         " (add " + c.channel + "=<base64 psk>)");
-    }
-    if (c.telegram_enabled() && c.chat_ids.empty() && c.channel_map.empty()) {
-        return fail("chat_ids", "is required when a bot token is set (or use channel_map)");
     }
     for (const auto& route : c.channel_map) {
         bool has_key =

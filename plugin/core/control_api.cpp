@@ -170,6 +170,8 @@ void ControlApi::handle(const ControlRequest& request) {
                 error = send_text(command, request, data);
             } else if (*name == "reloadConfig") {
                 error = reload_config();
+            } else if (*name == "diagnose") {
+                error = diagnose(data);
             } else {
                 error = "Unknown command";
             }
@@ -320,6 +322,30 @@ std::string ControlApi::send_text(const cJSON* command, const ControlRequest& re
 
 std::string ControlApi::reload_config() {
     return d_.reload();
+}
+
+std::string ControlApi::diagnose(json::Ptr& data) {
+    data = json::make_object();
+    cJSON* list = add_child(data.get(), "findings", json::make_array());
+    for (const Finding& f : d_.findings()) {
+        json::Ptr item = json::make_object();
+        cJSON* o = item.get();
+        json::add_string(o, "code", f.code);
+        json::add_string(o, "text", f.text);
+        if (f.channel_hash) json::add_int(o, "channelHash", *f.channel_hash);
+        if (!f.channel.empty()) json::add_string(o, "channel", f.channel);
+        if (f.code == "unknown_channel") {
+            json::add_int(o, "count", static_cast<int64_t>(f.count));
+            cJSON* gateways = add_child(o, "gateways", json::make_array());
+            for (const auto& g : f.gateways)
+                json::append(gateways, json::Ptr(cJSON_CreateString(g.c_str())));
+        }
+        if (f.chat_id) json::add_int(o, "chatId", *f.chat_id);
+        if (!f.root.empty()) json::add_string(o, "root", f.root);
+        if (!f.region.empty()) json::add_string(o, "region", f.region);
+        json::append(list, std::move(item));
+    }
+    return {};
 }
 
 }  // namespace tgmesh::core

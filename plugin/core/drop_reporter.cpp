@@ -34,6 +34,9 @@ std::string_view DropReporter::explain(Drop reason) {
             return "the Bot API refused the message";
         case Drop::kMeshQueueFull:
             return "too many downlinks waiting (paced by mesh_interval)";
+        case Drop::kTelegramGaveUp:
+            return "the Bot API kept failing one chat message for a minute while other requests "
+                   "went through";
         case Drop::kCount:
             break;
     }
@@ -44,7 +47,7 @@ bool DropReporter::is_problem(Drop reason) {
     return reason == Drop::kMalformedEnvelope || reason == Drop::kUndecryptable ||
            reason == Drop::kPkiUnknownSender || reason == Drop::kInboundQueueFull ||
            reason == Drop::kTelegramQueueFull || reason == Drop::kTelegramRejected ||
-           reason == Drop::kMeshQueueFull;
+           reason == Drop::kMeshQueueFull || reason == Drop::kTelegramGaveUp;
 }
 
 bool DropReporter::due(Drop reason, uint64_t count) {

@@ -186,6 +186,8 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
         data = std::move(opened->data);
         channel = opened->key->name;
     } else {
+        unknown_.record(static_cast<uint8_t>(p.channel), env->channel_id, env->gateway_id,
+                        clock_.now_ms());
         drop(Drop::kUndecryptable);
         return result;
     }

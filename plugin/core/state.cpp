@@ -76,6 +76,31 @@ std::vector<MessageLink> message_links_of(const cJSON* array) {
     }
     return links;
 }
+json::Ptr dm_origins_json(const std::vector<DmOrigin>& origins) {
+    auto array = json::make_array();
+    for (const auto& origin : origins) {
+        auto o = json::make_object();
+        json::add_int(o.get(), "packet_id", origin.packet_id);
+        json::add_int(o.get(), "chat_id", origin.chat_id);
+        if (origin.thread_id) json::add_int(o.get(), "thread_id", *origin.thread_id);
+        json::append(array.get(), std::move(o));
+    }
+    return array;
+}
+
+std::vector<DmOrigin> dm_origins_of(const cJSON* array) {
+    std::vector<DmOrigin> origins;
+    const cJSON* item = nullptr;
+    if (!cJSON_IsArray(array)) return origins;
+    cJSON_ArrayForEach(item, array) {
+        auto packet = json::get_int(item, "packet_id", 1, UINT32_MAX);
+        auto chat = json::get_int(item, "chat_id");
+        if (!packet || !chat || *chat == 0) continue;
+        origins.push_back(
+            {static_cast<uint32_t>(*packet), *chat, json::get_int(item, "thread_id", 1)});
+    }
+    return origins;
+}
 }  // namespace
 
 std::string serialize_state(const PersistentState& state, const NodeRegistry& nodes) {
@@ -91,6 +116,7 @@ std::string serialize_state(const PersistentState& state, const NodeRegistry& no
         json::add_string(o, "private_key", base64_encode(state.private_key));
     }
     json::add_item(o, "message_links", message_links_json(state.message_links));
+    json::add_item(o, "dm_origins", dm_origins_json(state.dm_origins));
     // The node list, by far the largest part, is printed onto the document without a tree.
     std::string text = json::print(o);
     text.pop_back();  // the closing '}'
@@ -155,6 +181,7 @@ bool parse_state(const std::string& text, PersistentState& state, NodeRegistry& 
         if (auto raw = base64_decode(*key); raw && raw->size() == 32) s.private_key = *raw;
     }
     s.message_links = message_links_of(json::member(o, "message_links"));
+    s.dm_origins = dm_origins_of(json::member(o, "dm_origins"));
     nodes.load_json(json::member(o, "nodes"));
     state = std::move(s);
     return true;

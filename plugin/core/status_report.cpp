@@ -21,7 +21,7 @@ std::string format_uptime(int64_t s) {
 }  // namespace
 
 std::string format_status(const Metrics& m, const NodeRegistry& nodes, int64_t now_unix,
-                          const i18n::Catalog& cat) {
+                          const std::vector<Finding>& findings, const i18n::Catalog& cat) {
     const std::vector<GatewayActivity> gateways = gateways_heard(nodes, now_unix);
     std::string out = i18n::fill(cat.status_title, {{"uptime", format_uptime(m.uptime_s)}});
     out += "\n" + i18n::fill(cat.status_gateways, {{"n", std::to_string(gateways.size())}});
@@ -51,6 +51,12 @@ std::string format_status(const Metrics& m, const NodeRegistry& nodes, int64_t n
                               {"too_many", std::to_string(s.telegram_429)}});
     const std::string drops = s.drop_summary();
     if (!drops.empty()) out += "\n" + i18n::fill(cat.status_drops, {{"list", drops}});
+    if (!findings.empty()) {
+        std::string list;
+        for (const Finding& f : findings)
+            list += (list.empty() ? "• " : "\n• ") + telegram::escape_html(f.text);
+        out += "\n\n" + i18n::fill(cat.status_findings, {{"list", list}});
+    }
     return out;
 }
 

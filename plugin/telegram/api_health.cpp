@@ -1,9 +1,11 @@
 #include "tgmesh/telegram/api_health.h"
 
+#include <algorithm>
+
 namespace tgmesh::telegram {
 
-namespace {
-std::string explain(std::string_view method, const ApiResult& r, const std::string& error) {
+std::string describe_failure(std::string_view method, const ApiResult& r,
+                             const std::string& error) {
     std::string what = "Telegram " + std::string(method) + " failed: ";
     switch (r.outcome) {
         case Outcome::kConflict:
@@ -22,18 +24,18 @@ std::string explain(std::string_view method, const ApiResult& r, const std::stri
     if (!r.description.empty()) what += " " + r.description;
     return what;
 }
-}  // namespace
 
 Millis ApiHealth::on_failure(std::string_view method, const ApiResult& result,
                              const std::string& error) {
     Millis delay = backoff_.record_failure();
     if (result.outcome == Outcome::kRetryAfter) {
-        delay = static_cast<Millis>(result.retry_after_s) * kSecond;
+        delay =
+            static_cast<Millis>(std::min(result.retry_after_s, kMaxRetryAfterSeconds)) * kSecond;
     }
     // One line per episode, plus one whenever the kind of failure changes.
     if (failures_ == 0 || result.outcome != last_outcome_) {
-        log_.log(core::LogLevel::kWarning, explain(method, result, error) + "; retrying in " +
-                                               std::to_string(delay / kSecond) +
+        log_.log(core::LogLevel::kWarning, describe_failure(method, result, error) +
+                                               "; retrying in " + std::to_string(delay / kSecond) +
                                                " s (further failures are not logged)");
     }
     ++failures_;
@@ -41,7 +43,8 @@ Millis ApiHealth::on_failure(std::string_view method, const ApiResult& result,
     return delay;
 }
 
-void ApiHealth::on_success() {
+void ApiHealth::on_success(Millis now) {
+    last_success_at_ = now;
     if (failures_ > 0) {
         log_.log(core::LogLevel::kNotice, "Telegram reachable again after " +
                                               std::to_string(failures_) + " failed requests");

@@ -25,7 +25,8 @@ ApiResult parse_response(long http_status, std::string_view body) {
     r.description = json::get_string(doc, "description").value_or("");
     long code = json::get_int(doc, "error_code", 0, 999).value_or(http_status);
     const cJSON* params = json::member(doc, "parameters");
-    r.retry_after_s = static_cast<int>(json::get_int(params, "retry_after", 0, 86400).value_or(0));
+    r.retry_after_s =
+        static_cast<int>(json::get_int(params, "retry_after", 0, int64_t{1} << 30).value_or(0));
     r.migrate_to_chat_id = json::get_int(params, "migrate_to_chat_id");
     if (code == 429) {
         r.outcome = Outcome::kRetryAfter;
@@ -145,8 +146,18 @@ std::string answer_callback_body(std::string_view callback_id, std::string_view 
     return json::print(body.get());
 }
 
+namespace {
+json::Ptr scope_json(const CommandScope& scope) {
+    auto out = json::make_object();
+    json::add_string(out.get(), "type", scope.type);
+    if (scope.chat_id) json::add_int(out.get(), "chat_id", *scope.chat_id);
+    if (scope.user_id) json::add_int(out.get(), "user_id", *scope.user_id);
+    return out;
+}
+}  // namespace
+
 std::string set_my_commands_body(const std::vector<BotCommand>& commands,
-                                 std::string_view scope_type) {
+                                 const CommandScope& scope) {
     auto body = json::make_object();
     auto list = json::make_array();
     for (const auto& c : commands) {
@@ -156,9 +167,13 @@ std::string set_my_commands_body(const std::vector<BotCommand>& commands,
         json::append(list.get(), std::move(item));
     }
     json::add_item(body.get(), "commands", std::move(list));
-    auto scope = json::make_object();
-    json::add_string(scope.get(), "type", scope_type);
-    json::add_item(body.get(), "scope", std::move(scope));
+    json::add_item(body.get(), "scope", scope_json(scope));
+    return json::print(body.get());
+}
+
+std::string delete_my_commands_body(const CommandScope& scope) {
+    auto body = json::make_object();
+    json::add_item(body.get(), "scope", scope_json(scope));
     return json::print(body.get());
 }
 

@@ -8,6 +8,17 @@ namespace {
 bool is_group(int64_t chat_id) {
     return chat_id < 0;
 }
+
+// A refusal that says the bot cannot write to the chat at all (not one about this message).
+bool refuses_the_chat(const ApiResult& r) {
+    if (r.http_status == 403 || r.migrate_to_chat_id) return true;
+    for (std::string_view words : {"chat not found", "not enough rights", "have no rights",
+                                   "CHAT_WRITE_FORBIDDEN", "TOPIC_CLOSED", "bot was kicked"}) {
+        if (r.description.find(words) != std::string::npos) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 const char* OutboundMessage::method() const {
@@ -27,14 +38,12 @@ std::string OutboundMessage::body() const {
 void Outbox::post_now(std::string_view method, std::string body) {
     if (!endpoint_.enabled()) return;
     const std::string name(method);
-    http_.post({endpoint_.url(method), std::move(body), 30 * kSecond},
+    http_.post({endpoint_.url(method), std::move(body), kRequestTimeout},
                [this, name](const core::HttpResponse& response) {
                    ApiResult r = parse_response(response.status, response.body);
                    if (r.outcome == Outcome::kOk) return;
                    ++stats_.telegram_errors;
-                   log_.log(core::LogLevel::kWarning,
-                            "Telegram " + name + " failed: " +
-                                (response.status == 0 ? response.error : r.description));
+                   log_.log(core::LogLevel::kWarning, describe_failure(name, r, response.error));
                });
 }
 
@@ -61,6 +70,14 @@ size_t Outbox::in_flight() const {
     return n;
 }
 
+std::vector<ChatRefusal> Outbox::unreachable_chats() const {
+    std::vector<ChatRefusal> out;
+    for (const auto& [id, lane] : lanes_) {
+        if (!lane.refused.empty()) out.push_back({id, lane.refused});
+    }
+    return out;
+}
+
 std::vector<OutboundMessage> Outbox::pending() const {
     std::vector<OutboundMessage> out;
     for (const auto& [id, lane] : lanes_)
@@ -77,9 +94,9 @@ void Outbox::requeue_in_flight() {
 }
 
 Millis Outbox::lane_ready_at(int64_t chat_id, const Lane& lane, Millis now) const {
-    if (!pacing_) return std::max({now, lane.not_before, api_not_before_});
-    Millis at = std::max({now, lane.not_before, api_not_before_, lane.per_chat.ready_at(now),
-                          global_.ready_at(now)});
+    if (!pacing_) return std::max(now, lane.not_before);
+    Millis at =
+        std::max({now, lane.not_before, lane.per_chat.ready_at(now), global_.ready_at(now)});
     if (is_group(chat_id)) at = std::max(at, lane.per_group.ready_at(now));
     return at;
 }
@@ -94,8 +111,20 @@ Millis Outbox::next_due(Millis now) const {
     return next;
 }
 
+void Outbox::forget_idle_lanes() {
+    if (lanes_.size() <= kIdleLanesKept) return;
+    const Millis now = clock_.now_ms();
+    for (auto it = lanes_.begin(); it != lanes_.end();) {
+        const Lane& lane = it->second;
+        const bool idle =
+            lane.queue.empty() && !lane.in_flight && lane.not_before <= now && lane.refused.empty();
+        it = idle ? lanes_.erase(it) : std::next(it);
+    }
+}
+
 void Outbox::run_due(Millis now) {
     if (!endpoint_.enabled()) return;
+    forget_idle_lanes();
     for (auto& [id, lane] : lanes_) {
         if (lane.queue.empty() || lane.in_flight) continue;
         if (lane_ready_at(id, lane, now) > now) continue;
@@ -110,22 +139,36 @@ void Outbox::run_due(Millis now) {
 void Outbox::send_head(int64_t chat_id, Lane& lane) {
     lane.in_flight = true;
     const OutboundMessage& m = lane.queue.front();
-    uint64_t gen = generation_;
-    http_.post({endpoint_.url(m.method()), m.body(), 30 * kSecond},
-               [this, chat_id, gen](const core::HttpResponse& r) {
-                   if (gen == generation_) on_response(chat_id, r);
+    const uint64_t gen = generation_;
+    std::string method = m.method();
+    http_.post({endpoint_.url(method), m.body(), kRequestTimeout},
+               [this, chat_id, gen, method](const core::HttpResponse& r) {
+                   if (gen == generation_) on_response(chat_id, method, r);
                });
 }
 
-void Outbox::on_response(int64_t chat_id, const core::HttpResponse& response) {
+bool Outbox::api_answered_since(Millis since) const {
+    return last_answer_at_ > since || api_.last_success_at() > since;
+}
+
+void Outbox::on_response(int64_t chat_id, const std::string& method,
+                         const core::HttpResponse& response) {
     Lane& lane = lanes_[chat_id];
     lane.in_flight = false;
     if (lane.queue.empty()) return;
     ApiResult r = parse_response(response.status, response.body);
-    Millis now = clock_.now_ms();
+    const Millis now = clock_.now_ms();
     switch (r.outcome) {
         case Outcome::kOk: {
-            health_.on_success();
+            if (lane.failures > 0) {
+                log_.log(core::LogLevel::kNotice,
+                         "Telegram delivers to chat " + std::to_string(chat_id) + " again after " +
+                             std::to_string(lane.failures) + " failed requests");
+            }
+            lane.failures = 0;
+            lane.backoff.reset();
+            lane.refused.clear();
+            last_answer_at_ = now;
             OutboundMessage sent = std::move(lane.queue.front());
             lane.queue.pop_front();
             ++stats_.telegram_sent;
@@ -134,43 +177,88 @@ void Outbox::on_response(int64_t chat_id, const core::HttpResponse& response) {
             }
             return;
         }
-        case Outcome::kRetryAfter:
+        case Outcome::kRetryAfter: {
             // Telegram's flood control is per chat: hold only this chat, keep the message.
             ++stats_.telegram_429;
             ++stats_.telegram_errors;
-            lane.not_before = now + static_cast<Millis>(r.retry_after_s) * kSecond;
+            int wait_s = r.retry_after_s;
+            std::string capped;
+            if (wait_s > kMaxRetryAfterSeconds) {
+                capped = " (asked " + std::to_string(wait_s) + " s; capped at an hour)";
+                wait_s = kMaxRetryAfterSeconds;
+            }
+            lane.not_before = now + static_cast<Millis>(wait_s) * kSecond;
             log_.log(core::LogLevel::kWarning, "Telegram rate limit for chat " +
                                                    std::to_string(chat_id) + ": retrying after " +
-                                                   std::to_string(r.retry_after_s) + " s");
-            return;
-        case Outcome::kRejected: {
-            ++stats_.telegram_errors;
-            stats_.drop(core::Drop::kTelegramRejected);
-            std::string line = "Telegram refused a message to chat " + std::to_string(chat_id) +
-                               ": " + r.description;
-            if (r.migrate_to_chat_id) {
-                line += " (the group became supergroup " + std::to_string(*r.migrate_to_chat_id) +
-                        ": put that id in chat_ids)";
-            }
-            // A bot removed from a group would otherwise log a line for every mesh text.
-            if (lane.refusals_unlogged > 0) {
-                line += " (" + std::to_string(lane.refusals_unlogged) + " more refused before)";
-            }
-            if (now - lane.refusal_logged_at >= kRefusalLogInterval || lane.refusal_logged_at < 0) {
-                log_.log(core::LogLevel::kWarning, line + "; message dropped");
-                lane.refusal_logged_at = now;
-                lane.refusals_unlogged = 0;
-            } else {
-                ++lane.refusals_unlogged;
-            }
-            lane.queue.pop_front();
+                                                   std::to_string(wait_s) + " s" + capped);
             return;
         }
+        case Outcome::kRejected:
+            last_answer_at_ = now;  // the API answered: it is up
+            return on_refusal(chat_id, lane, r);
         default:
-            ++stats_.telegram_errors;
-            api_not_before_ = now + health_.on_failure("sendMessage", r, response.error);
-            return;
+            return on_failure(chat_id, lane, method, r, response.error);
     }
+}
+
+void Outbox::on_failure(int64_t chat_id, Lane& lane, const std::string& method, const ApiResult& r,
+                        const std::string& error) {
+    const Millis now = clock_.now_ms();
+    ++stats_.telegram_errors;
+    if (lane.failures == 0) lane.failing_since = now;
+    ++lane.failures;
+    const std::string chat = std::to_string(chat_id);
+    if (now - lane.failing_since >= kGiveUpAfter && api_answered_since(lane.failing_since)) {
+        // Other requests get through: it is this message (or this chat), not the API.
+        stats_.drop(core::Drop::kTelegramGaveUp);
+        log_.log(core::LogLevel::kWarning,
+                 describe_failure(method, r, error) + " (chat " + chat + ", failing for " +
+                     std::to_string((now - lane.failing_since) / kSecond) +
+                     " s while other requests went through): message dropped");
+        lane.queue.pop_front();
+        lane.failures = 0;
+        lane.backoff.reset();
+        lane.not_before = now;
+        return;
+    }
+    const Millis delay = lane.backoff.record_failure();
+    lane.not_before = now + delay;
+    // One line per run of failures, plus one whenever the kind of failure changes.
+    if (lane.failures == 1 || r.outcome != lane.last_failure) {
+        log_.log(core::LogLevel::kWarning,
+                 describe_failure(method, r, error) + " (chat " + chat + "); retrying in " +
+                     std::to_string(delay / kSecond) +
+                     " s; other chats are not held up (further failures are not logged)");
+    }
+    lane.last_failure = r.outcome;
+}
+
+void Outbox::on_refusal(int64_t chat_id, Lane& lane, const ApiResult& r) {
+    const Millis now = clock_.now_ms();
+    ++stats_.telegram_errors;
+    stats_.drop(core::Drop::kTelegramRejected);
+    lane.failures = 0;
+    lane.backoff.reset();
+    if (refuses_the_chat(r)) lane.refused = r.description.empty() ? "refused" : r.description;
+    const std::string method = lane.queue.front().method();
+    std::string line = "Telegram refused a message to chat " + std::to_string(chat_id) + " (" +
+                       method + "): " + r.description;
+    if (r.migrate_to_chat_id) {
+        line += " (the group became supergroup " + std::to_string(*r.migrate_to_chat_id) +
+                ": put that id in chat_ids)";
+    }
+    // A bot removed from a group would otherwise log a line for every mesh text.
+    if (lane.refusals_unlogged > 0) {
+        line += " (" + std::to_string(lane.refusals_unlogged) + " more refused before)";
+    }
+    if (now - lane.refusal_logged_at >= kRefusalLogInterval || lane.refusal_logged_at < 0) {
+        log_.log(core::LogLevel::kWarning, line + "; message dropped");
+        lane.refusal_logged_at = now;
+        lane.refusals_unlogged = 0;
+    } else {
+        ++lane.refusals_unlogged;
+    }
+    lane.queue.pop_front();
 }
 
 }  // namespace tgmesh::telegram

@@ -68,8 +68,9 @@ void Poller::on_me(const core::HttpResponse& response) {
         retry_later("getMe", r, response.error);
         return;
     }
-    health_.on_success();
+    health_.on_success(clock_.now_ms());
     bot_username_ = json::get_string(r.result, "username").value_or("");
+    can_read_groups_ = json::get_bool(r.result, "can_read_all_group_messages");
     log_.log(core::LogLevel::kNotice,
              "Telegram bot @" + bot_username_ + " connected; polling for updates");
     phase_ = Phase::kIdle;
@@ -86,7 +87,7 @@ void Poller::on_updates(const core::HttpResponse& response) {
         retry_later("getUpdates", r, response.error);
         return;
     }
-    health_.on_success();
+    health_.on_success(clock_.now_ms());
     uint64_t gen = generation_;
     const std::vector<Update> updates = parse_updates(r.result);
     for (const Update& update : updates) {

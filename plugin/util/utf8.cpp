@@ -1,5 +1,6 @@
 #include "tgmesh/util/utf8.h"
 
+#include <algorithm>
 #include <string>
 
 namespace tgmesh::utf8 {
@@ -84,6 +85,18 @@ std::string sanitize(std::string_view text) {
             i += len;
         }
     }
+    return out;
+}
+
+std::string printable(std::string_view text, size_t max_bytes) {
+    std::string clean = sanitize(text);
+    std::string out;
+    out.reserve(std::min(clean.size(), max_bytes));
+    for (char c : clean) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte != 0x7f) out += c;
+    }
+    out.resize(prefix_at_boundary(out, max_bytes));
     return out;
 }
 

@@ -12,7 +12,6 @@ BAD_OPTIONS = [
     ({"downlink": "carrier-pigeon"}, ["downlink"]),
     ({"node_id": "!xyz"}, ["node_id"]),
     ({"chat_ids": "abc"}, ["chat_ids"]),
-    ({"chat_ids": None}, ["chat_ids"]),  # required when a token is set
     ({"admin_ids": "bob"}, ["admin_ids"]),
     ({"channel_keys": "LongFast=###"}, ["channel_keys"]),
     ({"channel_keys": "LongFast=AAAA"}, ["channel_keys"]),  # a 3-byte PSK

@@ -28,10 +28,10 @@ constexpr mesh::NodeNum kHill = 0x12345678;
 
 // Every name under $SYS/broker/tgmesh/, written out here so that a renamed or missing one fails.
 const std::vector<std::string> kDropNames = {
-    "malformed",         "undecryptable",  "pki_not_for_us",     "pki_unknown_sender",
-    "duplicate",         "own_packet",     "other_channel",      "dm_not_for_us",
-    "empty_text",        "gateway_echo",   "inbound_queue_full", "telegram_queue_full",
-    "telegram_rejected", "mesh_queue_full"};
+    "malformed",         "undecryptable",   "pki_not_for_us",     "pki_unknown_sender",
+    "duplicate",         "own_packet",      "other_channel",      "dm_not_for_us",
+    "empty_text",        "gateway_echo",    "inbound_queue_full", "telegram_queue_full",
+    "telegram_rejected", "mesh_queue_full", "telegram_gave_up"};
 
 std::vector<std::string> all_sys_names() {
     std::vector<std::string> names = {"version",
@@ -1076,6 +1076,7 @@ bool is_problem_kind(Drop d) {
         case Drop::kTelegramQueueFull:
         case Drop::kTelegramRejected:
         case Drop::kMeshQueueFull:
+        case Drop::kTelegramGaveUp:
             return true;
         default:
             return false;

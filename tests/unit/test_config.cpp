@@ -227,8 +227,37 @@ void malformed_token_in_token_file_is_not_echoed(void**) {
     assert_false(contains(err, "AAHsecretTokenText"));
 }
 
-void token_without_chat_ids_names_chat_ids(void**) {
-    load_error({{"bot_token", kToken}}, "chat_ids");
+// Contract v3 "The first hour": with a token and no chat_ids the broker starts, and /start
+// tells a chat its id.
+void token_without_chat_ids_starts_in_discovery(void**) {
+    Config c = load_ok({{"bot_token", kToken}});
+    assert_true(c.telegram_enabled());
+    assert_true(c.discovering());
+    assert_int_equal(c.routes().size(), 0);
+    assert_false(c.is_bridged_chat(-100));
+}
+
+void dm_chat_ids_receive_dms_and_count_as_bridged(void**) {
+    Config c = load_ok({{"bot_token", kToken}, {"chat_ids", "-1,-2"}});
+    assert_int_equal(c.dm_routes().size(), 2);  // default: the chats of chat_ids
+    c = load_ok({{"bot_token", kToken}, {"chat_ids", "-1,-2"}, {"dm_chat_ids", "7, -3"}});
+    auto dm = c.dm_routes();
+    assert_int_equal(dm.size(), 2);
+    assert_true(dm[0].chat_id == 7);
+    assert_true(dm[1].chat_id == -3);
+    assert_true(c.is_bridged_chat(7));
+    assert_true(c.is_bridged_chat(-3));
+    // A DM chat gets no channel texts and writes to no channel.
+    assert_int_equal(c.routes().size(), 2);
+    assert_false(c.channel_for_chat(7, std::nullopt).has_value());
+    load_error({{"dm_chat_ids", "x"}}, "dm_chat_ids");
+}
+
+void admin_private_chat_is_the_admins_own(void**) {
+    Config c = load_ok({{"admin_ids", "111"}});
+    assert_true(c.is_admin_private_chat(111, 111));
+    assert_false(c.is_admin_private_chat(-111, 111));  // a group
+    assert_false(c.is_admin_private_chat(222, 222));   // not an admin
 }
 
 void json_downlink_without_gateway_id_names_gateway_id(void**) {
@@ -444,8 +473,9 @@ void without_channel_map_every_chat_gets_the_channel(void**) {
     assert_int_equal(routes.size(), 2);
     assert_string_equal(routes[1].channel.c_str(), "LongFast");
     assert_string_equal(c.channel_for_chat(-2, 5)->c_str(), "LongFast");
-    // A token with neither chat_ids nor channel_map has nowhere to post.
-    load_error({{"bot_token", kToken}}, "chat_ids");
+    // A token with neither chat_ids nor channel_map bridges nothing yet: discovery.
+    assert_true(load_ok({{"bot_token", kToken}}).discovering());
+    assert_false(c.discovering());
 }
 
 void chat_pacing_is_on_by_default_and_a_boolean(void**) {
@@ -631,7 +661,9 @@ int main() {
         cmocka_unit_test(unreadable_bot_token_file_is_refused),
         cmocka_unit_test(malformed_bot_token_is_refused_without_echoing_it),
         cmocka_unit_test(malformed_token_in_token_file_is_not_echoed),
-        cmocka_unit_test(token_without_chat_ids_names_chat_ids),
+        cmocka_unit_test(token_without_chat_ids_starts_in_discovery),
+        cmocka_unit_test(dm_chat_ids_receive_dms_and_count_as_bridged),
+        cmocka_unit_test(admin_private_chat_is_the_admins_own),
         cmocka_unit_test(json_downlink_without_gateway_id_names_gateway_id),
         cmocka_unit_test(api_url_plain_http_to_remote_host_is_refused),
         cmocka_unit_test(api_url_plain_http_to_host_named_127_something_is_refused),

@@ -1,5 +1,7 @@
 // /status, the optional alerts (new node, silent node, low battery), the command menu
 // (setMyCommands), /help and /start, and the Russian catalogue.
+#include <algorithm>
+
 #include "bridge_harness.h"
 #include "tgmesh/core/alerts.h"
 
@@ -153,6 +155,8 @@ void a_node_heard_most_days_and_then_silent_is_told_once(void**) {
     assert_true(has(replies[0], "Node c001"));
 }
 
+// The admin menu goes to admin_ids only (their private chats, and to them in each bridged
+// group), not to every group administrator (contract v3, "The first hour").
 void command_menus_are_set_for_everyone_and_for_admins(void**) {
     for (const char* language : {"en", "ru"}) {
         Config c = base_config();
@@ -160,13 +164,23 @@ void command_menus_are_set_for_everyone_and_for_admins(void**) {
         Harness h;
         h.start_connected(c);
         std::vector<Call> menus;
+        std::vector<std::string> deleted;
         for (auto& call : h.flush_api()) {
             if (call.method == "setMyCommands") menus.push_back(call);
+            if (call.method == "deleteMyCommands") {
+                deleted.push_back(
+                    *json::get_string(json::member(call.body.get(), "scope"), "type"));
+            }
         }
-        assert_int_equal(menus.size(), 2);
+        assert_int_equal(deleted.size(), 1);
+        assert_string_equal(deleted[0].c_str(), "all_chat_administrators");
+        assert_int_equal(menus.size(), 3);
+        std::vector<std::string> scopes;
         for (const auto& menu : menus) {
-            const std::string scope =
-                *json::get_string(json::member(menu.body.get(), "scope"), "type");
+            const cJSON* scope_json = json::member(menu.body.get(), "scope");
+            const std::string scope = *json::get_string(scope_json, "type");
+            const auto chat = json::get_int(scope_json, "chat_id");
+            const auto user = json::get_int(scope_json, "user_id");
             std::string names;
             std::string descriptions;
             const cJSON* item = nullptr;
@@ -178,11 +192,24 @@ void command_menus_are_set_for_everyone_and_for_admins(void**) {
                  {"send ", "send_to_node ", "write ", "send_nearby ", "nodes ", "node ", "help "}) {
                 assert_true(has(names, command));
             }
-            assert_int_equal(has(names, "status "), scope == "all_chat_administrators");
-            assert_int_equal(has(names, "probe "), scope == "all_chat_administrators");
+            const bool admin_menu = scope != "default";
+            assert_int_equal(has(names, "status "), admin_menu);
+            assert_int_equal(has(names, "probe "), admin_menu);
+            if (scope == "chat") {
+                assert_true(chat == kAdmin);  // the admin's private chat with the bot
+                assert_false(user.has_value());
+            } else if (scope == "chat_member") {
+                assert_true(chat == kChat);
+                assert_true(user == kAdmin);
+            } else {
+                assert_string_equal(scope.c_str(), "default");
+            }
+            scopes.push_back(scope);
             // Russian descriptions are in Cyrillic ("Сообщение всем ...").
             assert_int_equal(has(descriptions, "Сообщение"), std::string(language) == "ru");
         }
+        std::sort(scopes.begin(), scopes.end());
+        assert_true(scopes == (std::vector<std::string>{"chat", "chat_member", "default"}));
     }
 }
 

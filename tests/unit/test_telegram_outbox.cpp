@@ -1,6 +1,7 @@
 // telegram::Outbox: pacing per chat / per group / overall, one request in flight per chat,
-// 429 / 5xx / 4xx handling, capacity, pending(), requeue after cancel, sent handler, no token
-// in the log.
+// 429 / 5xx / 4xx handling per chat (one chat's failures never hold another; a message failing
+// for a minute while others flow is given up), capacity, pending(), requeue after cancel, sent
+// handler, no token in the log.
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "tgmesh/telegram/outbox.h"
 #include "tgmesh/util/json.h"
 
+using tgmesh::kMinute;
 using tgmesh::kNever;
 using tgmesh::kSecond;
 using tgmesh::Millis;
@@ -307,7 +309,8 @@ void server_errors_back_off_exponentially_then_deliver(void**) {
     Rig rig;
     rig.outbox.enqueue(msg(kPrivate, "persistent"));
     rig.run();
-    const Millis expected[] = {1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000};
+    // Nothing else gets an answer from the API (it is down): the message waits, however long.
+    const Millis expected[] = {1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000, 15000};
     int n = 0;
     for (Millis delay : expected) {
         auto p = rig.http.take("sendMessage");
@@ -331,9 +334,11 @@ void server_errors_back_off_exponentially_then_deliver(void**) {
     assert_int_equal(rig.outbox.size(), 0);
     assert_int_equal(rig.stats.telegram_sent, 1);
     assert_int_equal(rig.stats.telegram_errors, 9);
+    assert_int_equal(rig.stats.dropped(Drop::kTelegramGaveUp), 0);
+    assert_true(rig.log.contains("Telegram delivers to chat 5 again after 9 failed requests"));
 }
 
-void server_error_holds_every_chat(void**) {
+void server_error_holds_only_that_chat(void**) {
     Rig rig;
     rig.outbox.enqueue(msg(kPrivate, "a"));
     rig.run();
@@ -341,11 +346,151 @@ void server_error_holds_every_chat(void**) {
     test::FakeHttp::reply(p, 503,
                           R"({"ok":false,"error_code":503,"description":"Service Unavailable"})");
     rig.outbox.enqueue(msg(kOtherPrivate, "b"));
+    rig.outbox.enqueue(msg(kPrivate, "a2"));
     rig.run();
-    assert_int_equal(pending_sends(rig.http), 0);
+    // The other chat goes at once; the failing one waits its backoff, in order.
+    assert_int_equal(pending_sends(rig.http), 1);
+    auto other = rig.http.take("sendMessage");
+    assert_string_equal(text_of(other).c_str(), "b");
     rig.clock.advance(1 * kSecond);
     rig.run();
+    auto again = rig.http.take("sendMessage");
+    assert_string_equal(text_of(again).c_str(), "a");
+}
+
+// One chat's sendLocation keeps failing (seen with 5xx) while another chat's messages flow:
+// after a minute of retries it is dropped and counted, and that chat's next message goes.
+void a_message_failing_for_a_minute_while_others_flow_is_given_up(void**) {
+    Rig rig;
+    OutboundMessage pin = msg(kGroup, "");
+    pin.location = tgmesh::telegram::GeoPoint{52.5, 13.4, std::nullopt};
+    rig.outbox.enqueue(pin);
+    rig.outbox.enqueue(msg(kGroup, "after the pin"));
+    const Millis t0 = rig.clock.now;
+    int failures = 0;
+    int other_sent = 0;
+    while (rig.clock.now - t0 < 2 * kMinute) {
+        rig.outbox.enqueue(msg(kPrivate, "flowing " + std::to_string(other_sent)));
+        rig.run();
+        for (auto it = rig.http.pending.begin(); it != rig.http.pending.end();) {
+            auto p = std::move(*it);
+            it = rig.http.pending.erase(it);
+            if (p.method() == "sendLocation") {
+                ++failures;
+                test::FakeHttp::reply(
+                    p, 502, R"({"ok":false,"error_code":502,"description":"Bad Gateway"})");
+            } else if (chat_of(p) == kPrivate) {
+                ++other_sent;
+                test::FakeHttp::reply(p, 200, ok_body(100 + other_sent));
+            } else {
+                assert_string_equal(text_of(p).c_str(), "after the pin");
+                assert_true(rig.clock.now - t0 >= Outbox::kGiveUpAfter);
+                assert_int_equal(rig.stats.dropped(Drop::kTelegramGaveUp), 1);
+                assert_true(
+                    rig.log.contains("Telegram sendLocation failed: HTTP 502 Bad Gateway "
+                                     "(chat -1001234567890); retrying in 1 s"));
+                assert_true(rig.log.contains("(chat -1001234567890, failing for 6"));
+                assert_true(rig.log.contains("): message dropped"));
+                assert_true(other_sent >= 30);  // the other chat was never held up
+                assert_true(failures >= 5);
+                return;
+            }
+            it = rig.http.pending.begin();
+        }
+        rig.clock.advance(2 * kSecond);
+    }
+    fail_msg("the failing sendLocation was never given up (%d failures)", failures);
+}
+
+// A send that hangs times out after kRequestTimeout (shorter than the long poll's) and holds
+// only its own chat.
+void a_hung_send_times_out_and_holds_only_its_chat(void**) {
+    Rig rig;
+    rig.outbox.enqueue(msg(kGroup, "hangs"));
+    rig.outbox.enqueue(msg(kPrivate, "flows"));
+    rig.run();
     assert_int_equal(pending_sends(rig.http), 2);
+    for (const auto& p : rig.http.pending)
+        assert_true(p.request.timeout_ms == Outbox::kRequestTimeout);
+    assert_true(Outbox::kRequestTimeout < 30 * kSecond);
+    auto a = rig.http.take("sendMessage");
+    auto b = rig.http.take("sendMessage");
+    if (chat_of(a) != kGroup) std::swap(a, b);
+    test::FakeHttp::reply(b, 200, ok_body(1));
+    rig.outbox.enqueue(msg(kPrivate, "flows again"));
+    rig.clock.advance(1 * kSecond);
+    auto sent = rig.deliver_now();
+    assert_int_equal(sent.size(), 1);
+    // The hung one ends as a timeout (no HTTP response) and is retried after its backoff.
+    test::FakeHttp::reply(a, 0, "");
+    assert_int_equal(rig.outbox.size(), 1);
+}
+
+// While nothing gets through at all (the getUpdates side fails too), nothing is given up.
+void nothing_is_given_up_while_the_api_is_down(void**) {
+    Rig rig;
+    rig.outbox.enqueue(msg(kPrivate, "wait for me"));
+    const Millis t0 = rig.clock.now;
+    while (rig.clock.now - t0 < 10 * kMinute) {
+        rig.run();
+        if (pending_sends(rig.http) > 0) {
+            auto p = rig.http.take("sendMessage");
+            test::FakeHttp::reply(p, 0, "");
+        }
+        rig.clock.advance(1 * kSecond);
+    }
+    assert_int_equal(rig.stats.dropped(Drop::kTelegramGaveUp), 0);
+    assert_int_equal(rig.outbox.size(), 1);
+    // The poller's success counts as "the API answers": now it is this message's fault.
+    rig.health.on_success(rig.clock.now);
+    for (int guard = 0; guard < 100 && rig.outbox.size() > 0; ++guard) {
+        rig.run();
+        if (pending_sends(rig.http) > 0) {
+            auto p = rig.http.take("sendMessage");
+            test::FakeHttp::reply(p, 0, "");
+        }
+        rig.clock.advance(1 * kSecond);
+    }
+    assert_int_equal(rig.stats.dropped(Drop::kTelegramGaveUp), 1);
+}
+
+void retry_after_over_an_hour_is_capped_and_logged(void**) {
+    Rig rig;
+    rig.outbox.enqueue(msg(kPrivate, "held"));
+    rig.run();
+    auto p = rig.http.take("sendMessage");
+    test::FakeHttp::reply(p, 429, retry_after_body(86400));
+    assert_true(rig.outbox.next_due(rig.clock.now) ==
+                rig.clock.now + tgmesh::telegram::kMaxRetryAfterSeconds * kSecond);
+    assert_true(rig.log.contains("retrying after 3600 s (asked 86400 s; capped at an hour)"));
+}
+
+void refusals_that_close_the_chat_are_reported_until_it_delivers(void**) {
+    Rig rig;
+    rig.outbox.enqueue(msg(kGroup, "to a chat the bot left"));
+    rig.outbox.enqueue(msg(kPrivate, "bad <x>"));
+    rig.run();
+    for (auto& p :
+         std::vector<test::FakeHttp::Pending>(rig.http.pending.begin(), rig.http.pending.end())) {
+        if (chat_of(p) == kGroup) {
+            test::FakeHttp::reply(
+                p, 403,
+                R"({"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the supergroup chat"})");
+        } else {
+            test::FakeHttp::reply(
+                p, 400,
+                R"({"ok":false,"error_code":400,"description":"Bad Request: can't parse entities"})");
+        }
+    }
+    rig.http.pending.clear();
+    auto refused = rig.outbox.unreachable_chats();
+    assert_int_equal(refused.size(), 1);  // a bad message says nothing about its chat
+    assert_true(refused[0].chat_id == kGroup);
+    assert_true(refused[0].description.find("kicked") != std::string::npos);
+    rig.outbox.enqueue(msg(kGroup, "back in"));
+    rig.clock.advance(5 * kSecond);
+    rig.deliver_now();
+    assert_int_equal(rig.outbox.unreachable_chats().size(), 0);
 }
 
 void recovery_after_errors_resets_the_backoff(void**) {
@@ -581,7 +726,12 @@ int main() {
         cmocka_unit_test(different_chats_are_in_flight_together),
         cmocka_unit_test(retry_after_holds_only_that_chat_and_resends_the_same_message),
         cmocka_unit_test(server_errors_back_off_exponentially_then_deliver),
-        cmocka_unit_test(server_error_holds_every_chat),
+        cmocka_unit_test(server_error_holds_only_that_chat),
+        cmocka_unit_test(a_message_failing_for_a_minute_while_others_flow_is_given_up),
+        cmocka_unit_test(a_hung_send_times_out_and_holds_only_its_chat),
+        cmocka_unit_test(nothing_is_given_up_while_the_api_is_down),
+        cmocka_unit_test(retry_after_over_an_hour_is_capped_and_logged),
+        cmocka_unit_test(refusals_that_close_the_chat_are_reported_until_it_delivers),
         cmocka_unit_test(recovery_after_errors_resets_the_backoff),
         cmocka_unit_test(bad_request_drops_the_message_and_counts_it),
         cmocka_unit_test(refusals_are_logged_at_most_every_ten_minutes_per_chat),

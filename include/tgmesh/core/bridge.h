@@ -14,6 +14,8 @@
 #include "tgmesh/core/control_api.h"
 #include "tgmesh/core/dedup.h"
 #include "tgmesh/core/delivery_receipts.h"
+#include "tgmesh/core/diagnosis.h"
+#include "tgmesh/core/dm_origins.h"
 #include "tgmesh/core/downlinks.h"
 #include "tgmesh/core/drop_reporter.h"
 #include "tgmesh/core/mesh_ingest.h"
@@ -53,6 +55,8 @@ class Bridge {
     // A node is asked for its NODEINFO (key), or answered with ours, at most this often.
     static constexpr Millis kNodeInfoExchangeGap = 10 * kMinute;
     static constexpr size_t kMaxSentActions = 5000;
+    // setMyCommands calls for the admin menu (admins x their private chat and bridged groups).
+    static constexpr size_t kMaxAdminMenus = 20;
 
     Bridge(Config config, Services services);
 
@@ -71,6 +75,8 @@ class Bridge {
     void on_control(const ControlRequest& request);
     // The counters and gauges of $SYS/broker/tgmesh/ and getStatus, now.
     Metrics metrics() const;
+    // What stops the bridge working (diagnose over $CONTROL, /status), in `cat`'s language.
+    std::vector<Finding> diagnose(const i18n::Catalog& cat) const;
     void run_due();
     Millis next_due() const;
     // First step of a shutdown: no more updates are taken (a poll answering now is not
@@ -100,7 +106,7 @@ class Bridge {
     // Runs `action` with the message id once the chat message tagged with the result is sent.
     uint64_t when_sent(std::function<void(int64_t chat_id, int64_t message_id)> action);
     uint64_t track_delivery(mesh::NodeNum dest, std::vector<uint32_t> packet_ids, int64_t chat_id,
-                            const std::string& confirmation_html);
+                            std::optional<int64_t> thread_id, const std::string& confirmation_html);
     void report_delivery(DeliveryReport report);
     void request_key(mesh::NodeNum node);
     void answer_nodeinfo(mesh::NodeNum node);
@@ -108,8 +114,11 @@ class Bridge {
     void handle_mesh_result(const IngestResult& result);
     void on_callback(const telegram::CallbackQuery& q);
     void post_alerts(const std::vector<std::string>& alerts);
-    // setMyCommands: the menu for everyone and, for chat admins, with the admin commands.
+    // setMyCommands: the menu for everyone and, for the admins (admin_ids) in their private
+    // chats and the bridged groups, with the admin commands.
     void publish_command_menu();
+    // Where a DM to the bridge goes: the chat a DM it answers came from, else dm_routes().
+    std::vector<ChannelRoute> dm_targets(const MeshText& text) const;
 
     Services s_;
     Config config_;
@@ -120,13 +129,14 @@ class Bridge {
     Downlinks downlinks_;
     MeshOutbox mesh_outbox_;
     telegram::Endpoint endpoint_;
-    telegram::ApiHealth poll_health_;  // getUpdates and sendMessage fail independently
-    telegram::ApiHealth send_health_;
+    // getUpdates' view of the Bot API; each chat of the outbox keeps its own.
+    telegram::ApiHealth poll_health_;
     telegram::Poller poller_;
     telegram::Outbox chat_outbox_;
     DropReporter drops_;
     MeshIngest ingest_;
     MessageMap messages_;
+    DmOrigins dm_origins_;
     DeliveryReceipts receipts_;
     Alerts alerts_;
     ChatCommands commands_;

@@ -5,6 +5,8 @@
 // and pages, /node with its position. Here: dispatch, /start, /help, /probe, /status. Every
 // send is answered with a confirmation or the reason it was refused; a DM's confirmation later
 // shows whether the node acknowledged it. Every button press is answered at once.
+// Outside (chat_outside.cpp): chats that are not bridged get nothing but the answer to /start
+// (their id, for chat_ids); an admin's private chat with the bot takes the admin commands.
 #include <functional>
 #include <map>
 #include <optional>
@@ -42,10 +44,11 @@ class ChatCommands {
         Stats& stats;
         DropReporter& drops;
         const MessageMap& messages;
-        // A DM of these packets left for `dest`: returns the tag for its confirmation message,
-        // so that the destination's ACK can mark it.
+        // A DM of these packets left for `dest` from a chat (topic): returns the tag for its
+        // confirmation message, so that the destination's ACK can mark it.
         std::function<uint64_t(mesh::NodeNum dest, std::vector<uint32_t> packet_ids,
-                               int64_t chat_id, const std::string& confirmation_html)>
+                               int64_t chat_id, std::optional<int64_t> thread_id,
+                               const std::string& confirmation_html)>
             track_delivery;
         // Asks a node for its NODEINFO (and so its public key).
         std::function<void(mesh::NodeNum node)> request_key;
@@ -59,12 +62,17 @@ class ChatCommands {
 
     // `m` comes from a bridged chat.
     void handle(const telegram::IncomingMessage& m, const std::string& bot_username);
+    // `m` comes from a chat that is not bridged (chat_outside.cpp).
+    void handle_outside(const telegram::IncomingMessage& m, const std::string& bot_username);
     // A button press on one of the bot's messages in a bridged chat.
     void handle_callback(const telegram::CallbackQuery& q);
     // The broker published (or refused) a message this class asked a receipt for.
     void on_published(uint64_t receipt_id, bool ok, Millis at);
 
     static constexpr size_t kMaxNameInPrefix = 24;
+    // A chat that is not bridged gets its id for /start at most this often.
+    static constexpr Millis kDiscoveryAnswerGap = kMinute;
+    static constexpr size_t kDiscoveryChatsRemembered = 1000;
     static constexpr size_t kMaxNearbyListed = 20;
 
     // The commands offered in the chat's menu (setMyCommands), in the configured language.
@@ -90,6 +98,10 @@ class ChatCommands {
     void help(const telegram::IncomingMessage& m, bool start);
     void probe(const telegram::IncomingMessage& m);
     void status(const telegram::IncomingMessage& m);
+
+    // chat_outside.cpp
+    void answer_discovery(const telegram::IncomingMessage& m);
+    void admin_private_chat(const telegram::IncomingMessage& m, const telegram::Command& cmd);
 
     // chat_send.cpp
     void send(const telegram::IncomingMessage& m, std::string_view text, const SendSpec& spec);
@@ -122,6 +134,7 @@ class ChatCommands {
 
     Deps d_;
     std::map<uint64_t, PendingProbe> probes_;
+    std::map<int64_t, Millis> discovery_answered_at_;
     uint64_t next_receipt_ = 1;
     WriteFlow write_;
     NodePages pages_;

@@ -29,6 +29,8 @@ struct Config {
     std::string proxy;
     std::vector<int64_t> chat_ids;
     std::vector<int64_t> admin_ids;
+    // Where DMs to the bridge node go; empty: the chats of chat_ids (home_routes).
+    std::vector<int64_t> dm_chat_ids;
     std::vector<std::string> topic_roots = {"msh/US"};
     std::string channel = "LongFast";
     std::vector<mesh::ChannelKey> channel_keys;
@@ -59,8 +61,10 @@ struct Config {
     int alert_battery_percent = 0;  // 0 = off
 
     bool telegram_enabled() const { return !bot_token.empty(); }
-    // A chat in chat_ids or in channel_map: its members may use the bridge.
+    // A chat in chat_ids, channel_map or dm_chat_ids: its members may use the bridge.
     bool is_bridged_chat(int64_t chat_id) const;
+    // No chat is bridged yet (a token without chat_ids): /start answers with the chat's id.
+    bool discovering() const { return chat_ids.empty() && channel_map.empty(); }
     // Where texts of the mesh go: channel_map, and `channel` to every chat in chat_ids that the
     // map does not give a channel.
     std::vector<ChannelRoute> routes() const;
@@ -68,9 +72,16 @@ struct Config {
     // not bridged.
     std::optional<std::string> channel_for_chat(int64_t chat_id,
                                                 std::optional<int64_t> thread_id) const;
-    // Where DMs to the bridge and alerts go: chat_ids, else the chats of `channel`'s routes.
+    // Where alerts go: chat_ids, else the chats of `channel`'s routes.
     std::vector<ChannelRoute> home_routes() const;
+    // Where DMs to the bridge node go: dm_chat_ids, else home_routes().
+    std::vector<ChannelRoute> dm_routes() const;
     bool is_admin(int64_t user_id) const;
+    // A private chat of an admin with the bot: the admin commands work there even when the
+    // chat is not bridged.
+    bool is_admin_private_chat(int64_t chat_id, int64_t user_id) const {
+        return chat_id == user_id && is_admin(user_id);
+    }
     const mesh::ChannelKey* bridged_key() const;
     const mesh::ChannelKey* key_of(std::string_view channel_name) const;
 };

@@ -3,13 +3,14 @@
 // plugin. A request {"commands":[{"command":"getStatus","correlationData":"7"}, ...]} gets one
 // answer {"responses":[{"command":"getStatus","data":{...},"correlationData":"7"}, ...]} on
 // $CONTROL/tgmesh/v1/response, a failed command {"command":..,"error":"why"}. Commands:
-// getStatus, listNodes, getNode, sendText, reloadConfig. Who may publish to the topic is the
-// broker ACL's decision; every command is logged with the client that sent it.
+// getStatus, listNodes, getNode, sendText, reloadConfig, diagnose. Who may publish to the topic is
+// the broker ACL's decision; every command is logged with the client that sent it.
 #include <functional>
 #include <string>
 #include <string_view>
 
 #include "tgmesh/core/config.h"
+#include "tgmesh/core/diagnosis.h"
 #include "tgmesh/core/mesh_send.h"
 #include "tgmesh/core/metrics.h"
 #include "tgmesh/core/node_registry.h"
@@ -40,6 +41,8 @@ class ControlApi {
         std::function<Metrics()> metrics;
         // Re-reads the configuration as SIGHUP does; the error, or empty once it applies.
         std::function<std::string()> reload;
+        // What stops the bridge working, in English.
+        std::function<std::vector<Finding>()> findings;
     };
 
     explicit ControlApi(Deps deps) : d_(std::move(deps)) {}
@@ -53,6 +56,7 @@ class ControlApi {
     std::string get_node(const cJSON* command, json::Ptr& data);
     std::string send_text(const cJSON* command, const ControlRequest& request, json::Ptr& data);
     std::string reload_config();
+    std::string diagnose(json::Ptr& data);
     // "node": "!xxxxxxxx", a node number or a name; nullopt with the error set.
     std::optional<mesh::NodeNum> find_node(const cJSON* command, std::string& error) const;
 

@@ -15,6 +15,7 @@
 #include "tgmesh/core/format.h"
 #include "tgmesh/core/node_registry.h"
 #include "tgmesh/core/stats.h"
+#include "tgmesh/core/unknown_channels.h"
 #include "tgmesh/mesh/keyring.h"
 #include "tgmesh/mesh/packet.h"
 
@@ -57,6 +58,8 @@ class MeshIngest {
 
     // `topic` must be one the broker glue matched with mesh::match_mesh_topic.
     IngestResult ingest(std::string_view topic, BytesView payload);
+    // Uplinks no channel key opened, by channel hash (diagnose: unknown_channel).
+    const UnknownChannels& unknown_channels() const { return unknown_; }
 
   private:
     IngestResult ingest_envelope(std::string_view topic_channel, BytesView payload);
@@ -85,6 +88,7 @@ class MeshIngest {
     DropReporter& drops_;
     const Clock& clock_;
     std::set<std::string> gateways_seen_;
+    UnknownChannels unknown_;
     std::string_view topic_;  // of the uplink being ingested, for drop reports
     mesh::NodeNum own_num_ = 0;
     std::string own_id_;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tgmesh/core/dm_origins.h"
 #include "tgmesh/core/message_map.h"
 #include "tgmesh/core/node_registry.h"
 #include "tgmesh/core/ports.h"
@@ -21,6 +22,7 @@ struct PersistentState {
     std::vector<telegram::OutboundMessage> chat_queue;  // chat messages not yet delivered
     Bytes private_key;                                  // the bridge node's X25519 key (a secret)
     std::vector<MessageLink> message_links;             // chat message <-> mesh packet
+    std::vector<DmOrigin> dm_origins;                   // the chat each sent DM came from
 };
 
 std::string serialize_state(const PersistentState& state, const NodeRegistry& nodes);

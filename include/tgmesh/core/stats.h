@@ -23,15 +23,16 @@ enum class Drop {
     kTelegramQueueFull,  // too many chat messages waiting
     kTelegramRejected,   // Bot API refused a message (4xx)
     kMeshQueueFull,      // downlink refused: paced queue full
+    kTelegramGaveUp,     // Bot API kept failing one message for 60 s while others went through
     kCount
 };
 
 constexpr std::string_view drop_name(Drop d) {
     constexpr std::array<std::string_view, static_cast<size_t>(Drop::kCount)> names = {
-        "malformed",         "undecryptable",  "pki_not_for_us",     "pki_unknown_sender",
-        "duplicate",         "own_packet",     "other_channel",      "dm_not_for_us",
-        "empty_text",        "gateway_echo",   "inbound_queue_full", "telegram_queue_full",
-        "telegram_rejected", "mesh_queue_full"};
+        "malformed",         "undecryptable",   "pki_not_for_us",     "pki_unknown_sender",
+        "duplicate",         "own_packet",      "other_channel",      "dm_not_for_us",
+        "empty_text",        "gateway_echo",    "inbound_queue_full", "telegram_queue_full",
+        "telegram_rejected", "mesh_queue_full", "telegram_gave_up"};
     return names[static_cast<size_t>(d)];
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 // /status for admins: uptime, the gateways heard from in the last 15 minutes (with how many
-// nodes each reported), queue depths, and the counters.
+// nodes each reported), queue depths, the counters, and what `diagnose` finds wrong.
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "tgmesh/core/diagnosis.h"
 #include "tgmesh/core/i18n/catalog.h"
 #include "tgmesh/core/metrics.h"
 #include "tgmesh/core/node_registry.h"
@@ -12,6 +14,6 @@ namespace tgmesh::core {
 
 // `m` is what $SYS shows; `nodes` names the gateways.
 std::string format_status(const Metrics& m, const NodeRegistry& nodes, int64_t now_unix,
-                          const i18n::Catalog& cat);
+                          const std::vector<Finding>& findings, const i18n::Catalog& cat);
 
 }  // namespace tgmesh::core

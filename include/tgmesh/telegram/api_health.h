@@ -23,14 +23,23 @@ class ApiHealth {
 
     // Records a failed call of `method`; returns how long to wait before trying again.
     Millis on_failure(std::string_view method, const ApiResult& result, const std::string& error);
-    void on_success();
+    void on_success(Millis now);
     bool failing() const { return failures_ > 0; }
+    // The latest failure was a 401/404: the token (or api_url) is refused.
+    bool unauthorized() const { return failing() && last_outcome_ == Outcome::kUnauthorized; }
+    // When a call last succeeded (-1: never).
+    Millis last_success_at() const { return last_success_at_; }
 
   private:
     core::Logger& log_;
     Backoff backoff_;
     int failures_ = 0;
     Outcome last_outcome_ = Outcome::kOk;
+    Millis last_success_at_ = -1;
 };
+
+// "Telegram <method> failed: <what went wrong, and what to do about it>".
+std::string describe_failure(std::string_view method, const ApiResult& result,
+                             const std::string& error);
 
 }  // namespace tgmesh::telegram

@@ -20,6 +20,9 @@ enum class Outcome {
     kRejected,      // other 4xx: this request will never succeed; drop it
 };
 
+// Telegram has asked bots to wait for a day; a longer hold than this is capped (and logged).
+constexpr int kMaxRetryAfterSeconds = 3600;
+
 struct ApiResult {
     Outcome outcome = Outcome::kTransient;
     long http_status = 0;
@@ -60,8 +63,15 @@ struct BotCommand {
     std::string command;
     std::string description;
 };
-// setMyCommands for a scope type: "default" or "all_chat_administrators".
+// A BotCommandScope: "default", "all_chat_administrators", "chat" (chat_id) or
+// "chat_member" (chat_id, user_id).
+struct CommandScope {
+    std::string type;
+    std::optional<int64_t> chat_id = std::nullopt;
+    std::optional<int64_t> user_id = std::nullopt;
+};
 std::string set_my_commands_body(const std::vector<BotCommand>& commands,
-                                 std::string_view scope_type);
+                                 const CommandScope& scope);
+std::string delete_my_commands_body(const CommandScope& scope);
 
 }  // namespace tgmesh::telegram

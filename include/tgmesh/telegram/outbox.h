@@ -1,7 +1,10 @@
 #pragma once
 // Paced delivery of chat messages: per chat at most ~1/s, per group 20/min (each with a small
-// burst), 30/s overall; one request in flight per chat so messages keep their order. A 429
-// holds that chat for retry_after; network errors and 5xx back off for every chat.
+// burst), 30/s overall; one request in flight per chat so messages keep their order. Each
+// chat is its own lane: a 429 holds that chat for retry_after, network errors, timeouts and
+// 5xx back off that chat only, so one chat's failing message never holds up another chat. A
+// message still failing after kGiveUpAfter while other requests go through is dropped and
+// counted (drops/telegram_gave_up); one the API refuses (4xx) is dropped at once.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -33,21 +36,31 @@ struct OutboundMessage {
     std::string body() const;
 };
 
+// A chat the Bot API refused to deliver to (the bot was removed or lacks rights, the chat does
+// not exist), and has not delivered to since.
+struct ChatRefusal {
+    int64_t chat_id = 0;
+    std::string description;  // Telegram's words
+};
+
 class Outbox {
   public:
     static constexpr size_t kCapacity = 2000;
     // Refusals (4xx) are logged at most this often per chat.
     static constexpr Millis kRefusalLogInterval = 10 * kMinute;
+    // A message that keeps failing this long while other requests succeed is dropped.
+    static constexpr Millis kGiveUpAfter = kMinute;
+    // Sends answer in well under a second; a hung one must not hold its chat for long.
+    static constexpr Millis kRequestTimeout = 15 * kSecond;
+    // Chats whose lanes are kept while idle; beyond this, idle lanes are forgotten.
+    static constexpr size_t kIdleLanesKept = 256;
     using SentHandler = std::function<void(uint64_t tag, int64_t chat_id, int64_t message_id)>;
 
-    Outbox(core::HttpClient& http, const Clock& clock, core::Logger& log, ApiHealth& health,
+    // `api` is the getUpdates side's view of the Bot API: while nothing at all gets through (the
+    // network or Telegram is down), failing messages wait instead of being given up.
+    Outbox(core::HttpClient& http, const Clock& clock, core::Logger& log, const ApiHealth& api,
            const Endpoint& endpoint, core::Stats& stats)
-        : http_(http),
-          clock_(clock),
-          log_(log),
-          health_(health),
-          endpoint_(endpoint),
-          stats_(stats) {}
+        : http_(http), clock_(clock), log_(log), api_(api), endpoint_(endpoint), stats_(stats) {}
 
     void set_sent_handler(SentHandler handler) { on_sent_ = std::move(handler); }
     // Off: no rate limits of our own (a 429 is still obeyed). For a local test server or a
@@ -66,6 +79,8 @@ class Outbox {
 
     size_t size() const;
     size_t in_flight() const;
+    // Chats refused by the Bot API (403, chat not found, no rights) since their last delivery.
+    std::vector<ChatRefusal> unreachable_chats() const;
     // Everything not yet delivered, in order, for the state file.
     std::vector<OutboundMessage> pending() const;
 
@@ -78,22 +93,35 @@ class Outbox {
         TokenBucket per_group{20.0 / 60.0, 5.0};
         Millis refusal_logged_at = -1;
         uint64_t refusals_unlogged = 0;
+        // The current run of failed requests (network, timeout, 5xx) of this chat.
+        Backoff backoff{kSecond, 15 * kSecond};
+        int failures = 0;
+        Millis failing_since = 0;
+        Outcome last_failure = Outcome::kOk;
+        std::string refused;  // why the API refused this chat, until it delivers again
     };
 
     Millis lane_ready_at(int64_t chat_id, const Lane& lane, Millis now) const;
     void send_head(int64_t chat_id, Lane& lane);
-    void on_response(int64_t chat_id, const core::HttpResponse& response);
+    void on_response(int64_t chat_id, const std::string& method,
+                     const core::HttpResponse& response);
+    void on_failure(int64_t chat_id, Lane& lane, const std::string& method, const ApiResult& r,
+                    const std::string& error);
+    void on_refusal(int64_t chat_id, Lane& lane, const ApiResult& r);
+    // Another request got an answer from the Bot API after `since`.
+    bool api_answered_since(Millis since) const;
+    void forget_idle_lanes();
 
     core::HttpClient& http_;
     const Clock& clock_;
     core::Logger& log_;
-    ApiHealth& health_;
+    const ApiHealth& api_;
     const Endpoint& endpoint_;
     core::Stats& stats_;
     SentHandler on_sent_;
     std::map<int64_t, Lane> lanes_;
     TokenBucket global_{30.0, 30.0};
-    Millis api_not_before_ = 0;
+    Millis last_answer_at_ = -1;  // the latest success of any chat
     uint64_t generation_ = 0;
     bool pacing_ = true;
 };

@@ -3,6 +3,7 @@
 // handler has run, so an update is confirmed to Telegram (by the next getUpdates) only once it
 // has been handled; the offset is saved in the state file for restarts.
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "tgmesh/core/ports.h"
@@ -40,6 +41,11 @@ class Poller {
     // getMe succeeded and the latest getUpdates did not fail.
     bool connected() const { return running() && !bot_username_.empty() && !health_.failing(); }
 
+    // getMe's can_read_all_group_messages (false: privacy mode is on); nullopt before getMe.
+    std::optional<bool> can_read_all_group_messages() const { return can_read_groups_; }
+    // The token (or api_url) was refused with 401/404 by the latest request.
+    bool unauthorized() const { return health_.unauthorized(); }
+
     int64_t offset() const { return offset_; }
     void set_offset(int64_t offset) { offset_ = offset; }
     const std::string& bot_username() const { return bot_username_; }
@@ -71,6 +77,7 @@ class Poller {
     uint64_t generation_ = 0;
     int64_t offset_ = 0;
     std::string bot_username_;
+    std::optional<bool> can_read_groups_;
 };
 
 }  // namespace tgmesh::telegram

@@ -13,5 +13,8 @@ size_t prefix_at_boundary(std::string_view text, size_t max_bytes);
 size_t utf16_length(std::string_view text);
 // Replaces invalid sequences with U+FFFD so that JSON and Telegram accept the text.
 std::string sanitize(std::string_view text);
+// A string from the wire, fit to store and show: valid UTF-8 (sanitize), without control
+// characters (C0, DEL), at most `max_bytes` bytes, cut at a character boundary.
+std::string printable(std::string_view text, size_t max_bytes);
 
 }  // namespace tgmesh::utf8

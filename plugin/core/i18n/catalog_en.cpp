@@ -133,6 +133,46 @@ const Catalog kEnglish = {
         "{undecryptable}\nTo Telegram {to_telegram} · sent {sent} · downlinks {downlinks}\n"
         "Telegram errors {errors} · 429s {too_many}",
     .status_drops = "Drops: {list}",
+    .status_findings = "⚠️ <b>Problems</b>\n{list}",
+    .not_bridged_chat =
+        "This chat is not bridged with the mesh. Its id is <code>{chat}</code>: to bridge it, "
+        "add it to the bridge's <code>chat_ids</code> (<code>plugin_opt_chat_ids {chat}</code>) "
+        "and restart or reload mosquitto.",
+    .not_bridged_private =
+        "\nYour Telegram user id is <code>{user}</code>: put it in <code>admin_ids</code> to "
+        "use /status and /probe here.",
+    .admin_chat_only =
+        "This private chat is not bridged with the mesh: only the admin commands work here "
+        "(/status, /probe).",
+    .finding_no_uplinks =
+        "No uplink from any gateway in the {minutes} min since start: check that the gateways' "
+        "MQTT root is in topic_root, that uplink is enabled on their channel, and that they "
+        "reach this broker.",
+    .finding_no_uplinks_since =
+        "No uplink from any gateway for {minutes} min: are the gateways still connected?",
+    .finding_unknown_channel =
+        "{count} uplinks in the last hour on channel {channel} (hash {hash}, via {gateways}) "
+        "that no key in channel_keys opens.",
+    .finding_unknown_channel_default =
+        " It looks like {channel} with the default key: add {channel}=AQ== to channel_keys to "
+        "read it.",
+    .finding_unknown_channel_named =
+        " Add {channel}=<its PSK in base64> to channel_keys to read it, or check the key you "
+        "gave it.",
+    .finding_telegram_unauthorized =
+        "The Bot API refuses the bot token (401/404): check bot_token / bot_token_file and "
+        "api_url.",
+    .finding_chat_unreachable =
+        "Telegram refuses messages to chat {chat} ({reason}): add the bot to that chat again, "
+        "or correct chat_ids.",
+    .finding_privacy_mode =
+        "The bot cannot read plain messages in groups (privacy mode) while chat_to_mesh is on, "
+        "so only commands reach the mesh: BotFather → /setprivacy → Disable, then remove and "
+        "re-add the bot, or make it a group admin.",
+    .finding_ignore_mqtt_region =
+        "Root {root} is in region {region}, which has a duty-cycle limit: firmware turns LoRa "
+        "\"Ignore MQTT\" on by default there, and a node with it on drops everything the bridge "
+        "sends. Turn it off on the gateways and on the nodes that should hear the chat.",
     .alert_new_node = "🆕 New node: {node}",
     .alert_silent = "🔇 {node} has been silent for {hours} h (it was heard most days)",
     .alert_battery = "🪫 {node}: battery at {percent}%",

@@ -135,6 +135,46 @@ const Catalog kRussian = {
         "{undecryptable}\nВ Telegram {to_telegram} · отправлено {sent} · в mesh {downlinks}\n"
         "Ошибок Telegram {errors} · 429: {too_many}",
     .status_drops = "Отброшено: {list}",
+    .status_findings = "⚠️ <b>Проблемы</b>\n{list}",
+    .not_bridged_chat =
+        "Этот чат не связан с mesh. Его id — <code>{chat}</code>: чтобы связать его, добавьте "
+        "id в <code>chat_ids</code> моста (<code>plugin_opt_chat_ids {chat}</code>) и "
+        "перезапустите или перезагрузите mosquitto.",
+    .not_bridged_private =
+        "\nВаш id пользователя Telegram — <code>{user}</code>: добавьте его в "
+        "<code>admin_ids</code>, чтобы пользоваться здесь /status и /probe.",
+    .admin_chat_only =
+        "Этот личный чат не связан с mesh: здесь работают только команды администратора "
+        "(/status, /probe).",
+    .finding_no_uplinks =
+        "Ни одного сообщения от шлюзов за {minutes} мин с запуска: проверьте, что корневой топик "
+        "MQTT шлюзов есть в topic_root, что на их канале включён uplink и что они доходят до "
+        "этого брокера.",
+    .finding_no_uplinks_since =
+        "Ни одного сообщения от шлюзов уже {minutes} мин: шлюзы ещё подключены?",
+    .finding_unknown_channel =
+        "{count} сообщений за последний час в канале {channel} (хэш {hash}, через {gateways}), "
+        "которые не открывает ни один ключ из channel_keys.",
+    .finding_unknown_channel_default =
+        " Похоже на {channel} с ключом по умолчанию: добавьте {channel}=AQ== в channel_keys, "
+        "чтобы читать его.",
+    .finding_unknown_channel_named =
+        " Добавьте {channel}=<его PSK в base64> в channel_keys, чтобы читать его, или проверьте "
+        "указанный ключ.",
+    .finding_telegram_unauthorized =
+        "Bot API не принимает токен бота (401/404): проверьте bot_token / bot_token_file и "
+        "api_url.",
+    .finding_chat_unreachable =
+        "Telegram не принимает сообщения в чат {chat} ({reason}): добавьте бота в этот чат "
+        "снова или исправьте chat_ids.",
+    .finding_privacy_mode =
+        "Бот не видит обычные сообщения в группах (режим приватности), а chat_to_mesh включён, "
+        "поэтому в mesh попадают только команды: BotFather → /setprivacy → Disable, затем "
+        "удалите и снова добавьте бота, или сделайте его администратором группы.",
+    .finding_ignore_mqtt_region =
+        "Корень {root} относится к региону {region} с ограничением duty cycle: прошивка там по "
+        "умолчанию включает LoRa «Ignore MQTT», и узел с этой настройкой отбрасывает всё, что "
+        "отправляет мост. Выключите её на шлюзах и на узлах, которые должны слышать чат.",
     .alert_new_node = "🆕 Новый узел: {node}",
     .alert_silent = "🔇 {node} молчит уже {hours} ч (обычно слышен почти каждый день)",
     .alert_battery = "🪫 {node}: батарея {percent}%",

@@ -92,6 +92,21 @@ struct Catalog {
     std::string_view status_queues;    // {mesh} {chat}
     std::string_view status_counters;  // {uplinks} {decoded} {duplicates} {undecryptable} ...
     std::string_view status_drops;     // {list}
+    std::string_view status_findings;  // {list}: the findings of `diagnose`, one per line
+    // Chats that are not bridged: /start (discovery) and an admin's private chat
+    std::string_view not_bridged_chat;     // {chat}
+    std::string_view not_bridged_private;  // {user}
+    std::string_view admin_chat_only;
+    // Findings (diagnosis.cpp): plain text, escaped by whoever shows them
+    std::string_view finding_no_uplinks;               // {minutes}: none since start
+    std::string_view finding_no_uplinks_since;         // {minutes}
+    std::string_view finding_unknown_channel;          // {count} {channel} {hash} {gateways}
+    std::string_view finding_unknown_channel_default;  // {channel}
+    std::string_view finding_unknown_channel_named;    // {channel}
+    std::string_view finding_telegram_unauthorized;
+    std::string_view finding_chat_unreachable;  // {chat} {reason}
+    std::string_view finding_privacy_mode;
+    std::string_view finding_ignore_mqtt_region;  // {root} {region}
     // alerts
     std::string_view alert_new_node;  // {node}
     std::string_view alert_silent;    // {node} {hours}
