@@ -2,8 +2,9 @@
 # README command 1: installs what is missing, builds, and runs a local mosquitto in the
 # foreground with tgmesh loaded from a generated development config in .dev/.
 #   TGMESH_BOT_TOKEN  Telegram bot token (without it only the mesh side runs)
-#   TGMESH_CHAT_ID    chat id(s) to bridge, comma-separated
-#   TGMESH_ADMIN_ID   Telegram user id(s) allowed /probe (optional)
+#   TGMESH_CHAT_ID    chat id(s) to bridge, comma-separated (without it: discovery, /start in a
+#                     chat answers with that chat's id)
+#   TGMESH_ADMIN_ID   Telegram user id(s) allowed /status and /probe (optional)
 #   TGMESH_ROOT       MQTT root of your gateways (default msh/US)
 #   TGMESH_PORT       listener port (default 1883); TGMESH_LISTEN address (default 127.0.0.1)
 set -eu
@@ -33,26 +34,31 @@ LISTEN=${TGMESH_LISTEN:-127.0.0.1}
 } > "$CONF"
 
 if [ -n "${TGMESH_BOT_TOKEN:-}" ]; then
-  if [ -z "${TGMESH_CHAT_ID:-}" ]; then
-    echo "tgmesh: TGMESH_CHAT_ID is required with TGMESH_BOT_TOKEN (the chat to bridge)" >&2
-    exit 2
-  fi
   # The token goes to a 0600 file, not into the config or the process list.
   umask 077
   printf '%s\n' "$TGMESH_BOT_TOKEN" > "$DEV/bot_token"
   {
     echo "plugin_opt_bot_token_file $DEV/bot_token"
-    echo "plugin_opt_chat_ids $TGMESH_CHAT_ID"
+    [ -n "${TGMESH_CHAT_ID:-}" ] && echo "plugin_opt_chat_ids $TGMESH_CHAT_ID"
     [ -n "${TGMESH_ADMIN_ID:-}" ] && echo "plugin_opt_admin_ids $TGMESH_ADMIN_ID"
     true
   } >> "$CONF"
+  if [ -z "${TGMESH_CHAT_ID:-}" ]; then
+    cat >&2 <<MSG
+tgmesh: no TGMESH_CHAT_ID set, so no chat is bridged yet (discovery). Add the bot to your
+group and send /start there: the bot answers with the chat's id (and, in a private chat, your
+user id for TGMESH_ADMIN_ID). Then run again with TGMESH_CHAT_ID=<that id>
+(README, "Bot token and chat ids").
+MSG
+  fi
 else
   rm -f "$DEV/bot_token"
   cat >&2 <<MSG
 tgmesh: no TGMESH_BOT_TOKEN set, so only the mesh side runs (uplinks are decoded and
 counted, /probe and chat commands are off). To bridge a Telegram chat:
   1. create a bot with @BotFather and copy its token;
-  2. add the bot to your group and find the chat id (see README, "Finding chat ids");
+  2. run: TGMESH_BOT_TOKEN=<token> scripts/run-bridge.sh, add the bot to your group and send
+     /start there: it answers with the chat's id (README, "Bot token and chat ids");
   3. run: TGMESH_BOT_TOKEN=<token> TGMESH_CHAT_ID=<chat id> scripts/run-bridge.sh
 MSG
 fi
