@@ -72,6 +72,11 @@ def parse_control(text):
     return fields
 
 
+def parse_deb822(text):
+    """A deb822 file (debian/copyright) -> its paragraphs, each parsed like parse_control."""
+    return [parse_control(block) for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, check=True, **kw).stdout
 
@@ -230,6 +235,42 @@ class PackageTest(TgmeshTestCase):
         if groff:  # renders without warnings where groff is installed
             proc = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z"], input=page, capture_output=True, text=True)
             self.assertEqual((proc.returncode, proc.stderr), (0, ""))
+
+    def test_copyright_is_dep5_gpl3(self):
+        """The copyright file (DEP-5): tgmesh under GPL-3+ (SPDX GPL-3.0-or-later), the .proto
+        subset under Meshtastic's GPL-3, each licence in a stand-alone paragraph pointing to
+        Debian's copy of the text; no trace of the former "no licence yet" notice."""
+        with open(os.path.join(self.root, DOC_DIR, "copyright"), encoding="utf-8") as f:
+            text = f.read()
+        header, *paragraphs = parse_deb822(text)
+        self.assertEqual(header["Format"], "https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/")
+        self.assertEqual(header["Upstream-Name"], "tgmesh")
+        files = {p["Files"]: p for p in paragraphs if "Files" in p}
+        self.assertEqual(files["*"]["License"], "GPL-3+")
+        proto = files["plugin/mesh/meshtastic.proto"]
+        self.assertEqual(proto["License"], "GPL-3")
+        self.assertIn("Meshtastic", proto["Copyright"])
+        self.assertIn("meshtastic/protobufs", proto["Comment"])
+        for pattern in files:
+            if pattern != "*":
+                self.assertTrue(glob.glob(os.path.join(REPO_ROOT, pattern)), "no file matches Files: %s" % pattern)
+        licences = {p["License"].split("\n", 1)[0]: p["License"] for p in paragraphs if "Files" not in p}
+        self.assertEqual(set(licences), {"GPL-3+", "GPL-3"})
+        for name, body in licences.items():
+            self.assertIn('"/usr/share/common-licenses/GPL-3"', body, name)
+        self.assertIn("either version 3 of the License, or\n(at your option) any later version", licences["GPL-3+"])
+        self.assertNotIn("later version", licences["GPL-3"])
+        self.assertNotIn("no-license", text)
+
+    def test_license_is_the_gpl3(self):
+        """LICENSE is the GPL version 3, verbatim (Debian's copy), and README says which licence."""
+        with open(os.path.join(REPO_ROOT, "LICENSE"), "rb") as f, open("/usr/share/common-licenses/GPL-3", "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        with open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        self.assertRegex(readme, r"(?m)^## Licence$")
+        self.assertIn("GPL-3.0-or-later", readme)
+        self.assertNotIn("no-license", readme)
 
     # ------------------------------------------------------------ the packaged plugin at work
 
