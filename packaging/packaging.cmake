@@ -66,9 +66,45 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # mosquitto-tgmesh_<version>-<release>_
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# The broker API the plugin is written against (Debian 12 ships 2.0.11); dpkg-shlibdeps adds
-# the shared libraries it links (libcurl, libcjson, libcrypto, libprotobuf-c, libstdc++...).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "mosquitto (>= 2.0.11)")
+# The broker the plugin is built for: the Mosquitto series of the headers this build compiles
+# against (MOSQUITTO_INCLUDE_DIR, found in CMakeLists.txt). A binary serves one series only
+# (README "Mosquitto versions": a 2.1 build references symbols 2.0 lacks, a 2.0 build reads
+# 2.0-only structures), hence the upper bound; "~" keeps the next series' pre-releases
+# (2.1~rc1) out too. The lower bound is the headers' own version (Debian 12: 2.0.11): the
+# binary is compiled against those declarations and structures and tested with that broker;
+# an older one may lack what they declare. dpkg-shlibdeps adds the shared libraries the plugin
+# links (libcurl, libcjson, libcrypto, libprotobuf-c, libstdc++...).
+# 2.0 defines the version in mosquitto.h; 2.1 in mosquitto/libmosquitto.h (which mosquitto.h
+# includes), next to the mosquitto/broker_plugin.h that plugin/broker/mosquitto_api.h prefers.
+set(TGMESH_MOSQUITTO_VERSION_HEADER "")
+foreach(header mosquitto/libmosquitto.h mosquitto.h)
+  if(EXISTS ${MOSQUITTO_INCLUDE_DIR}/${header})
+    set(TGMESH_MOSQUITTO_VERSION_HEADER ${MOSQUITTO_INCLUDE_DIR}/${header})
+    break()
+  endif()
+endforeach()
+if(NOT TGMESH_MOSQUITTO_VERSION_HEADER)
+  message(FATAL_ERROR "Neither mosquitto/libmosquitto.h (Mosquitto 2.1) nor mosquitto.h (2.0) is in "
+                      "${MOSQUITTO_INCLUDE_DIR}, where the broker headers were found: the package's "
+                      "Depends need the Mosquitto version (Debian 12: install libmosquitto-dev, as "
+                      "scripts/install-deps.sh does)")
+endif()
+file(STRINGS ${TGMESH_MOSQUITTO_VERSION_HEADER} mosquitto_version_lines
+     REGEX "^#define LIBMOSQUITTO_(MAJOR|MINOR|REVISION) +[0-9]+")
+foreach(part MAJOR MINOR REVISION)
+  if(NOT mosquitto_version_lines MATCHES "LIBMOSQUITTO_${part} +([0-9]+)")
+    message(FATAL_ERROR "${TGMESH_MOSQUITTO_VERSION_HEADER} defines no LIBMOSQUITTO_${part}: "
+                        "cannot tell which Mosquitto the package depends on")
+  endif()
+  set(mosquitto_${part} ${CMAKE_MATCH_1})
+endforeach()
+set(TGMESH_MOSQUITTO_VERSION ${mosquitto_MAJOR}.${mosquitto_MINOR}.${mosquitto_REVISION})
+math(EXPR mosquitto_next_minor "${mosquitto_MINOR} + 1")
+set(TGMESH_MOSQUITTO_DEPENDS
+    "mosquitto (>= ${TGMESH_MOSQUITTO_VERSION}), mosquitto (<< ${mosquitto_MAJOR}.${mosquitto_next_minor}~)")
+message(STATUS "Debian package for Mosquitto ${TGMESH_MOSQUITTO_VERSION} "
+               "(${TGMESH_MOSQUITTO_VERSION_HEADER}): Depends: ${TGMESH_MOSQUITTO_DEPENDS}")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${TGMESH_MOSQUITTO_DEPENDS}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # CMake 3.25 (Debian 12) does not mark /etc files as conffiles by itself.
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${TGMESH_PACKAGING_OUT}/conffiles)

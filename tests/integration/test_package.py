@@ -60,6 +60,30 @@ def debian_plugin_dir():
     return None
 
 
+def cmake_cache(build_dir):
+    """The build tree's CMakeCache.txt -> {name: value}."""
+    cache = {}
+    with open(os.path.join(build_dir, "CMakeCache.txt"), encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"^([A-Za-z0-9_.-]+):[A-Z]+=(.*)$", line.rstrip("\n"))
+            if m:
+                cache[m.group(1)] = m.group(2)
+    return cache
+
+
+def mosquitto_header_version(include_dir):
+    """(major, minor, revision) from the broker headers the build found: 2.1 keeps them in
+    mosquitto/libmosquitto.h, 2.0 in mosquitto.h."""
+    for name in ("mosquitto/libmosquitto.h", "mosquitto.h"):
+        path = os.path.join(include_dir, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            return tuple(int(re.search(r"(?m)^#define LIBMOSQUITTO_%s +([0-9]+)" % part, text).group(1))
+                         for part in ("MAJOR", "MINOR", "REVISION"))
+    raise AssertionError("no mosquitto.h in %s" % include_dir)
+
+
 def parse_control(text):
     """dpkg-deb -f output -> {field: value}; continuation lines are joined with newlines."""
     fields, last = {}, None
@@ -98,6 +122,7 @@ class PackageTest(TgmeshTestCase):
         for tool in (cpack, shutil.which("dpkg-deb")):
             if not tool:
                 raise unittest.SkipTest("cpack and dpkg-deb are needed to build and read the package")
+        cls.cache = cmake_cache(build_dir)
         cls.tmp = tempfile.mkdtemp(prefix="tgmesh-pkg-")
         t0 = time.monotonic()
         # -B: the package and CPack's staging tree go to the temporary directory.
@@ -157,11 +182,25 @@ class PackageTest(TgmeshTestCase):
         self.assertIn("Telegram", f["Description"].splitlines()[0])
         self.assertGreater(len(f["Description"].splitlines()), 2, "a synopsis and a long description")
         depends = [d.strip() for d in f["Depends"].split(",")]
-        self.assertIn("mosquitto (>= 2.0.11)", depends)
         # dpkg-shlibdeps added the shared libraries the plugin links.
         names = {d.split()[0] for d in depends}
         for lib in ("libc6", "libcurl4", "libcjson1", "libssl3", "libprotobuf-c1", "libstdc++6"):
             self.assertIn(lib, names, f["Depends"])
+
+    def test_depends_on_the_mosquitto_series_built_for(self):
+        """Depends bounds mosquitto to the series of the headers the build compiled against:
+        at least their version, below the next minor series (and its pre-releases)."""
+        major, minor, revision = mosquitto_header_version(self.cache["MOSQUITTO_INCLUDE_DIR"])
+        broker = [d.strip() for d in self.fields["Depends"].split(",") if d.split()[0] == "mosquitto"]
+        self.assertEqual(broker, ["mosquitto (>= %d.%d.%d)" % (major, minor, revision),
+                                  "mosquitto (<< %d.%d~)" % (major, minor + 1)])
+        # Debian's own broker, where it is installed, satisfies them.
+        proc = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "mosquitto"], capture_output=True, text=True)
+        if proc.returncode == 0 and proc.stdout:
+            for dep in broker:
+                op, version = re.match(r"mosquitto \((>=|<<) (\S+)\)", dep).groups()
+                ok = subprocess.run(["dpkg", "--compare-versions", proc.stdout, {">=": "ge", "<<": "lt"}[op], version])
+                self.assertEqual(ok.returncode, 0, "installed mosquitto %s does not satisfy %s" % (proc.stdout, dep))
 
     def test_file_list(self):
         plugin = self.packaged_plugin()
