@@ -154,8 +154,11 @@ message(STATUS "Debian package for Mosquitto ${TGMESH_MOSQUITTO_VERSION} "
                "(${TGMESH_MOSQUITTO_VERSION_HEADER}): Depends: ${TGMESH_MOSQUITTO_DEPENDS}")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "${TGMESH_MOSQUITTO_DEPENDS}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# CMake 3.25 (Debian 12) does not mark /etc files as conffiles by itself.
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${TGMESH_PACKAGING_OUT}/conffiles)
+# CMake 3.25 (Debian 12) does not mark /etc files as conffiles by itself. The postinst restarts
+# a running mosquitto after an upgrade (packaging/postinst); it takes the place of the one CPack
+# generates for a package with files in /usr/lib (an ldconfig call the plugin does not need).
+# CPack's postrm (ldconfig on remove) stays: harmless. Strict permissions: 0755 for the script.
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${TGMESH_PACKAGING_OUT}/conffiles ${CMAKE_CURRENT_LIST_DIR}/postinst)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_TGMESH_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})  # the package's prefix (DEB only)

@@ -255,6 +255,69 @@ class PackageTest(TgmeshTestCase):
         with open(os.path.join(self.control_dir, "conffiles")) as f:
             self.assertEqual(f.read().split(), ["/" + SNIPPET])
 
+    def run_postinst(self, args, systemd, stub_exit=0):
+        """The package's postinst, run as dpkg would (`postinst configure <old version>`) in a
+        sandbox: deb-systemd-invoke, invoke-rc.d, systemctl and ldconfig are stubs first on PATH
+        that record their arguments (and exit with stub_exit), and "systemd is running" is a
+        directory the test creates or not (TGMESH_POSTINST_SYSTEMD_DIR)."""
+        sandbox = tempfile.mkdtemp(prefix="tgmesh-postinst-")
+        self.addCleanup(shutil.rmtree, sandbox, True)
+        stubs, calls = os.path.join(sandbox, "bin"), os.path.join(sandbox, "calls")
+        os.mkdir(stubs)
+        for name in ("deb-systemd-invoke", "invoke-rc.d", "systemctl", "ldconfig"):
+            with open(os.path.join(stubs, name), "w") as f:
+                f.write('#!/bin/sh\necho "%s $*" >>"%s"\nexit %d\n' % (name, calls, stub_exit))
+            os.chmod(os.path.join(stubs, name), 0o755)
+        systemd_dir = os.path.join(sandbox, "run-systemd-system")
+        if systemd:
+            os.mkdir(systemd_dir)
+        env = {"PATH": stubs + ":/usr/sbin:/usr/bin:/sbin:/bin", "TGMESH_POSTINST_SYSTEMD_DIR": systemd_dir}
+        proc = subprocess.run([os.path.join(self.control_dir, "postinst")] + args, env=env,
+                              capture_output=True, text=True, timeout=30)
+        recorded = []
+        if os.path.exists(calls):
+            with open(calls) as f:
+                recorded = f.read().splitlines()
+        return proc, recorded
+
+    def test_postinst(self):
+        path = os.path.join(self.control_dir, "postinst")
+        self.assertTrue(os.stat(path).st_mode & 0o111 == 0o111, "maintainer scripts are 0755")
+        with open(path) as f:
+            script = f.read()
+        self.assertTrue(script.startswith("#!/bin/sh\n"), script[:40])
+        self.assertRegex(script, r"(?m)^set -e$")
+        self.assertNotIn("#DEBHELPER#", script)
+        syntax = subprocess.run(["sh", "-n", path], capture_output=True, text=True)
+        self.assertEqual((syntax.returncode, syntax.stderr), (0, ""))
+
+        # A fresh install (dpkg passes no old version, or an empty one): one line, no restart.
+        for args in (["configure"], ["configure", ""]):
+            for systemd in (True, False):
+                proc, calls = self.run_postinst(args, systemd)
+                self.assertEqual((proc.returncode, calls, proc.stderr), (0, [], ""), (args, systemd))
+                self.assertEqual(len(proc.stdout.splitlines()), 1, proc.stdout)
+                self.assertIn("disabled until you edit /etc/mosquitto/conf.d/tgmesh.conf", proc.stdout)
+
+        # An upgrade restarts a running mosquitto, through systemd where it runs, else invoke-rc.d.
+        proc, calls = self.run_postinst(["configure", "1.0.0-1"], systemd=True)
+        self.assertEqual((proc.returncode, calls, proc.stdout), (0, ["deb-systemd-invoke try-restart mosquitto.service"], ""))
+        proc, calls = self.run_postinst(["configure", "1.0.0-1"], systemd=False)
+        self.assertEqual((proc.returncode, calls, proc.stdout), (0, ["invoke-rc.d mosquitto try-restart"], ""))
+
+        # When the restart fails (a broken broker configuration, a policy-rc.d that forbids it),
+        # the package still configures and tells the administrator in one line.
+        hint = "mosquitto-tgmesh: restart mosquitto to load the new plugin: systemctl restart mosquitto\n"
+        for systemd, exit_code in ((True, 1), (False, 101)):
+            proc, calls = self.run_postinst(["configure", "1.0.0-1"], systemd, stub_exit=exit_code)
+            self.assertEqual((proc.returncode, proc.stdout), (0, hint), (systemd, proc.stderr))
+            self.assertEqual(len(calls), 1, calls)
+
+        # Nothing else dpkg may ask of a postinst restarts anything.
+        for args in (["abort-upgrade", "1.0.0-1"], ["abort-remove"], ["abort-deconfigure", "in-favour", "x", "1"]):
+            proc, calls = self.run_postinst(args, systemd=True)
+            self.assertEqual((proc.returncode, calls, proc.stdout), (0, [], ""), args)
+
     def test_snippet_is_fully_commented_out(self):
         text = self.snippet_text()
         active = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
