@@ -9,6 +9,7 @@ and file (scripts/install-deps.sh installs them).  The package is built once for
 into a temporary directory: the build tree gets nothing but what `make` would do anyway."""
 import glob
 import gzip
+import hashlib
 import os
 import re
 import shutil
@@ -46,6 +47,28 @@ def readme_option_keys():
             break
         keys.append(re.match(r"\| `([a-z_]+)` \|", line).group(1))
     return keys
+
+
+def readme_section(title):
+    """The text of README.md's section with that heading, up to the next heading."""
+    with open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"(?ms)^#+ %s\n(.*?)(?=^#+ |\Z)" % re.escape(title), text)
+    assert m, "README.md has no section %r" % title
+    return m.group(1)
+
+
+def stock_mosquitto_conf():
+    """/etc/mosquitto/mosquitto.conf as Debian's mosquitto ships it, or None where it is not
+    installed or was edited (its md5sum differs from the one dpkg recorded for the conffile)."""
+    path = "/etc/mosquitto/mosquitto.conf"
+    proc = subprocess.run(["dpkg-query", "-W", "-f", "${Conffiles}", "mosquitto"], capture_output=True, text=True)
+    md5 = {words[0]: words[1] for words in map(str.split, proc.stdout.splitlines()) if len(words) >= 2}
+    if proc.returncode != 0 or path not in md5 or not os.path.isfile(path):
+        return None
+    with open(path, "rb") as f:
+        data = f.read()
+    return data.decode() if hashlib.md5(data).hexdigest() == md5[path] else None
 
 
 def debian_plugin_dir():
@@ -395,6 +418,39 @@ class PackageTest(TgmeshTestCase):
         self.assertRegex(readme, r"(?m)^## Licence$")
         self.assertIn("GPL-3.0-or-later", readme)
         self.assertNotIn("no-license", readme)
+
+    def test_docs_show_where_the_log_is(self):
+        """Debian's stock mosquitto.conf logs to a file, not to the journal: the snippet's step 3,
+        the man page and README show the command that works there, and name journalctl only
+        together with log_dest syslog (where it would show the broker's lines)."""
+        log = "/var/log/mosquitto/mosquitto.log"
+        command = "sudo tail -F %s | grep tgmesh" % log
+        stock = stock_mosquitto_conf()
+        if stock is not None:  # the premise, where the stock file is there to read
+            self.assertIn("log_dest file %s" % log, stock.splitlines())
+        snippet = self.snippet_text()
+        step3 = re.search(r"(?ms)^#   3\. (.*?)(?=^#\s*$)", snippet).group(1)
+        self.assertIn(command, step3)
+        with gzip.open(os.path.join(self.root, MAN_PAGE), "rt", encoding="utf-8") as f:
+            page = f.read().replace("\\-", "-")
+        installation = page.split("\n.SH INSTALLATION\n", 1)[1].split("\n.SH ", 1)[0]
+        self.assertIn(command, installation)
+        self.assertIn(".I %s\n" % log, page.split("\n.SH FILES\n", 1)[1])
+        self.assertNotIn("journalctl", page.split("\n.SH SEE ALSO\n", 1)[1])
+        for title in ("Install from the Debian package", "Install from source"):
+            self.assertIn(command, readme_section(title), title)
+        self.assertIn(command, readme_section("Troubleshooting by log line").split("\n|", 1)[0])
+        with open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        # journalctl, wherever it is named, comes with log_dest syslog; never as a command to run.
+        paragraphs = {"snippet": snippet.split("\n#\n"), "man page": re.split(r"\n\.(?:PP|IP|TP|SH)\b", page),
+                      "README": readme.split("\n\n")}
+        for where, parts in paragraphs.items():
+            for part in parts:
+                if "journalctl" in part:
+                    self.assertIn("log_dest syslog", part, "%s: %s" % (where, part))
+        for block in re.findall(r"(?ms)^```(?:sh)?\n(.*?)^```", readme):
+            self.assertNotIn("journalctl", block)
 
     # ------------------------------------------------------------ the packaged plugin at work
 
