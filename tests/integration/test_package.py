@@ -269,10 +269,16 @@ class PackageTest(TgmeshTestCase):
             lines = f.read().splitlines()
         self.assertEqual(lines[0].split()[:2], [PACKAGE, "(%s)" % self.fields["Version"]],
                          "a new version needs its entry at the top of packaging/changelog")
-        # The entry's trailer names the package's maintainer (packaging/changelog has a placeholder).
+        # The entry's trailer names the package's maintainer (packaging/changelog has a
+        # placeholder), in the format dpkg reads.
+        changelog = os.path.join(self.tmp, "changelog.Debian")
+        with open(changelog, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        if shutil.which("dpkg-parsechangelog"):
+            parsed = parse_control(run(["dpkg-parsechangelog", "-l", changelog]))
+            self.assertEqual((parsed["Version"], parsed["Maintainer"]), (self.fields["Version"], self.fields["Maintainer"]))
         trailer = next(line for line in lines if line.startswith(" -- "))
-        self.assertRegex(trailer, r"^ -- %s  [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} [+-][0-9]{4}$"
-                         % re.escape(self.fields["Maintainer"]))
+        self.assertTrue(trailer.startswith(" -- %s  " % self.fields["Maintainer"]), trailer)
 
     def test_snippet_is_a_conffile(self):
         with open(os.path.join(self.control_dir, "conffiles")) as f:
