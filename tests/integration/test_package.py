@@ -9,6 +9,7 @@ and file (scripts/install-deps.sh installs them).  The package is built once for
 into a temporary directory: the build tree gets nothing but what `make` would do anyway."""
 import glob
 import gzip
+import hashlib
 import os
 import re
 import shutil
@@ -48,6 +49,28 @@ def readme_option_keys():
     return keys
 
 
+def readme_section(title):
+    """The text of README.md's section with that heading, up to the next heading."""
+    with open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"(?ms)^#+ %s\n(.*?)(?=^#+ |\Z)" % re.escape(title), text)
+    assert m, "README.md has no section %r" % title
+    return m.group(1)
+
+
+def stock_mosquitto_conf():
+    """/etc/mosquitto/mosquitto.conf as Debian's mosquitto ships it, or None where it is not
+    installed or was edited (its md5sum differs from the one dpkg recorded for the conffile)."""
+    path = "/etc/mosquitto/mosquitto.conf"
+    proc = subprocess.run(["dpkg-query", "-W", "-f", "${Conffiles}", "mosquitto"], capture_output=True, text=True)
+    md5 = {words[0]: words[1] for words in map(str.split, proc.stdout.splitlines()) if len(words) >= 2}
+    if proc.returncode != 0 or path not in md5 or not os.path.isfile(path):
+        return None
+    with open(path, "rb") as f:
+        data = f.read()
+    return data.decode() if hashlib.md5(data).hexdigest() == md5[path] else None
+
+
 def debian_plugin_dir():
     """Where Debian's mosquitto package keeps its own plugin (dynamic security), or None."""
     try:
@@ -58,6 +81,30 @@ def debian_plugin_dir():
         if path.endswith("/mosquitto_dynamic_security.so"):
             return os.path.dirname(path)
     return None
+
+
+def cmake_cache(build_dir):
+    """The build tree's CMakeCache.txt -> {name: value}."""
+    cache = {}
+    with open(os.path.join(build_dir, "CMakeCache.txt"), encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"^([A-Za-z0-9_.-]+):[A-Z]+=(.*)$", line.rstrip("\n"))
+            if m:
+                cache[m.group(1)] = m.group(2)
+    return cache
+
+
+def mosquitto_header_version(include_dir):
+    """(major, minor, revision) from the broker headers the build found: 2.1 keeps them in
+    mosquitto/libmosquitto.h, 2.0 in mosquitto.h."""
+    for name in ("mosquitto/libmosquitto.h", "mosquitto.h"):
+        path = os.path.join(include_dir, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            return tuple(int(re.search(r"(?m)^#define LIBMOSQUITTO_%s +([0-9]+)" % part, text).group(1))
+                         for part in ("MAJOR", "MINOR", "REVISION"))
+    raise AssertionError("no mosquitto.h in %s" % include_dir)
 
 
 def parse_control(text):
@@ -72,8 +119,32 @@ def parse_control(text):
     return fields
 
 
+def parse_deb822(text):
+    """A deb822 file (debian/copyright) -> its paragraphs, each parsed like parse_control."""
+    return [parse_control(block) for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, check=True, **kw).stdout
+
+
+def package_build_dir():
+    """The build tree under test (TGMESH_BUILD_DIR, set by ctest; else the plugin's directory);
+    skips unless it has CPack's configuration."""
+    build_dir = os.environ.get("TGMESH_BUILD_DIR")
+    if not build_dir:
+        plugin = find_plugin()
+        build_dir = os.path.dirname(plugin) if plugin else ""
+    if not os.path.isfile(os.path.join(build_dir, "CPackConfig.cmake")):
+        raise unittest.SkipTest("no CPackConfig.cmake in the build directory %r (set TGMESH_BUILD_DIR)" % build_dir)
+    return build_dir
+
+
+def cpack_command():
+    cpack = os.environ.get("TGMESH_CPACK") or shutil.which("cpack")
+    if not cpack:
+        raise unittest.SkipTest("cpack is needed to build the package")
+    return cpack
 
 
 class PackageTest(TgmeshTestCase):
@@ -82,17 +153,15 @@ class PackageTest(TgmeshTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        build_dir = os.environ.get("TGMESH_BUILD_DIR")
-        if not build_dir:
-            plugin = find_plugin()
-            build_dir = os.path.dirname(plugin) if plugin else ""
+        build_dir, cpack = package_build_dir(), cpack_command()
         config = os.path.join(build_dir, "CPackConfig.cmake")
-        if not os.path.isfile(config):
-            raise unittest.SkipTest("no CPackConfig.cmake in the build directory %r (set TGMESH_BUILD_DIR)" % build_dir)
-        cpack = os.environ.get("TGMESH_CPACK") or shutil.which("cpack")
-        for tool in (cpack, shutil.which("dpkg-deb")):
-            if not tool:
-                raise unittest.SkipTest("cpack and dpkg-deb are needed to build and read the package")
+        if not shutil.which("dpkg-deb"):
+            raise unittest.SkipTest("dpkg-deb is needed to read the package")
+        cls.cache = cmake_cache(build_dir)
+        if not cls.cache.get("TGMESH_PACKAGE_MAINTAINER"):
+            # cpack refuses, as it should (MaintainerTest checks how): nothing to test here.
+            raise unittest.SkipTest("the build tree %s has no package maintainer: configure it with "
+                                    "-DTGMESH_PACKAGE_MAINTAINER=\"Full Name <email>\"" % build_dir)
         cls.tmp = tempfile.mkdtemp(prefix="tgmesh-pkg-")
         t0 = time.monotonic()
         # -B: the package and CPack's staging tree go to the temporary directory.
@@ -149,14 +218,29 @@ class PackageTest(TgmeshTestCase):
         self.assertEqual(f["Architecture"], run(["dpkg", "--print-architecture"]).strip())
         self.assertEqual(f["Section"], "net")
         self.assertRegex(f["Maintainer"], r"^[^<>]+ <[^<>@]+@[^<>]+>$")
+        self.assertEqual(f["Maintainer"], self.cache["TGMESH_PACKAGE_MAINTAINER"], "the build's maintainer")
         self.assertIn("Telegram", f["Description"].splitlines()[0])
         self.assertGreater(len(f["Description"].splitlines()), 2, "a synopsis and a long description")
         depends = [d.strip() for d in f["Depends"].split(",")]
-        self.assertIn("mosquitto (>= 2.0.11)", depends)
         # dpkg-shlibdeps added the shared libraries the plugin links.
         names = {d.split()[0] for d in depends}
         for lib in ("libc6", "libcurl4", "libcjson1", "libssl3", "libprotobuf-c1", "libstdc++6"):
             self.assertIn(lib, names, f["Depends"])
+
+    def test_depends_on_the_mosquitto_series_built_for(self):
+        """Depends bounds mosquitto to the series of the headers the build compiled against:
+        at least their version, below the next minor series (and its pre-releases)."""
+        major, minor, revision = mosquitto_header_version(self.cache["MOSQUITTO_INCLUDE_DIR"])
+        broker = [d.strip() for d in self.fields["Depends"].split(",") if d.split()[0] == "mosquitto"]
+        self.assertEqual(broker, ["mosquitto (>= %d.%d.%d)" % (major, minor, revision),
+                                  "mosquitto (<< %d.%d~)" % (major, minor + 1)])
+        # Debian's own broker, where it is installed, satisfies them.
+        proc = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "mosquitto"], capture_output=True, text=True)
+        if proc.returncode == 0 and proc.stdout:
+            for dep in broker:
+                op, version = re.match(r"mosquitto \((>=|<<) (\S+)\)", dep).groups()
+                ok = subprocess.run(["dpkg", "--compare-versions", proc.stdout, {">=": "ge", "<<": "lt"}[op], version])
+                self.assertEqual(ok.returncode, 0, "installed mosquitto %s does not satisfy %s" % (proc.stdout, dep))
 
     def test_file_list(self):
         plugin = self.packaged_plugin()
@@ -182,13 +266,86 @@ class PackageTest(TgmeshTestCase):
 
     def test_changelog_names_this_version(self):
         with gzip.open(os.path.join(self.root, DOC_DIR, "changelog.Debian.gz"), "rt", encoding="utf-8") as f:
-            first = f.readline()
-        self.assertEqual(first.split()[:2], [PACKAGE, "(%s)" % self.fields["Version"]],
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0].split()[:2], [PACKAGE, "(%s)" % self.fields["Version"]],
                          "a new version needs its entry at the top of packaging/changelog")
+        # The entry's trailer names the package's maintainer (packaging/changelog has a
+        # placeholder), in the format dpkg reads.
+        changelog = os.path.join(self.tmp, "changelog.Debian")
+        with open(changelog, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        if shutil.which("dpkg-parsechangelog"):
+            parsed = parse_control(run(["dpkg-parsechangelog", "-l", changelog]))
+            self.assertEqual((parsed["Version"], parsed["Maintainer"]), (self.fields["Version"], self.fields["Maintainer"]))
+        trailer = next(line for line in lines if line.startswith(" -- "))
+        self.assertTrue(trailer.startswith(" -- %s  " % self.fields["Maintainer"]), trailer)
 
     def test_snippet_is_a_conffile(self):
         with open(os.path.join(self.control_dir, "conffiles")) as f:
             self.assertEqual(f.read().split(), ["/" + SNIPPET])
+
+    def run_postinst(self, args, systemd, stub_exit=0):
+        """The package's postinst, run as dpkg would (`postinst configure <old version>`) in a
+        sandbox: deb-systemd-invoke, invoke-rc.d, systemctl and ldconfig are stubs first on PATH
+        that record their arguments (and exit with stub_exit), and "systemd is running" is a
+        directory the test creates or not (TGMESH_POSTINST_SYSTEMD_DIR)."""
+        sandbox = tempfile.mkdtemp(prefix="tgmesh-postinst-")
+        self.addCleanup(shutil.rmtree, sandbox, True)
+        stubs, calls = os.path.join(sandbox, "bin"), os.path.join(sandbox, "calls")
+        os.mkdir(stubs)
+        for name in ("deb-systemd-invoke", "invoke-rc.d", "systemctl", "ldconfig"):
+            with open(os.path.join(stubs, name), "w") as f:
+                f.write('#!/bin/sh\necho "%s $*" >>"%s"\nexit %d\n' % (name, calls, stub_exit))
+            os.chmod(os.path.join(stubs, name), 0o755)
+        systemd_dir = os.path.join(sandbox, "run-systemd-system")
+        if systemd:
+            os.mkdir(systemd_dir)
+        env = {"PATH": stubs + ":/usr/sbin:/usr/bin:/sbin:/bin", "TGMESH_POSTINST_SYSTEMD_DIR": systemd_dir}
+        proc = subprocess.run([os.path.join(self.control_dir, "postinst")] + args, env=env,
+                              capture_output=True, text=True, timeout=30)
+        recorded = []
+        if os.path.exists(calls):
+            with open(calls) as f:
+                recorded = f.read().splitlines()
+        return proc, recorded
+
+    def test_postinst(self):
+        path = os.path.join(self.control_dir, "postinst")
+        self.assertTrue(os.stat(path).st_mode & 0o111 == 0o111, "maintainer scripts are 0755")
+        with open(path) as f:
+            script = f.read()
+        self.assertTrue(script.startswith("#!/bin/sh\n"), script[:40])
+        self.assertRegex(script, r"(?m)^set -e$")
+        self.assertNotIn("#DEBHELPER#", script)
+        syntax = subprocess.run(["sh", "-n", path], capture_output=True, text=True)
+        self.assertEqual((syntax.returncode, syntax.stderr), (0, ""))
+
+        # A fresh install (dpkg passes no old version, or an empty one): one line, no restart.
+        for args in (["configure"], ["configure", ""]):
+            for systemd in (True, False):
+                proc, calls = self.run_postinst(args, systemd)
+                self.assertEqual((proc.returncode, calls, proc.stderr), (0, [], ""), (args, systemd))
+                self.assertEqual(len(proc.stdout.splitlines()), 1, proc.stdout)
+                self.assertIn("disabled until you edit /etc/mosquitto/conf.d/tgmesh.conf", proc.stdout)
+
+        # An upgrade restarts a running mosquitto, through systemd where it runs, else invoke-rc.d.
+        proc, calls = self.run_postinst(["configure", "1.0.0-1"], systemd=True)
+        self.assertEqual((proc.returncode, calls, proc.stdout), (0, ["deb-systemd-invoke try-restart mosquitto.service"], ""))
+        proc, calls = self.run_postinst(["configure", "1.0.0-1"], systemd=False)
+        self.assertEqual((proc.returncode, calls, proc.stdout), (0, ["invoke-rc.d mosquitto try-restart"], ""))
+
+        # When the restart fails (a broken broker configuration, a policy-rc.d that forbids it),
+        # the package still configures and tells the administrator in one line.
+        hint = "mosquitto-tgmesh: restart mosquitto to load the new plugin: systemctl restart mosquitto\n"
+        for systemd, exit_code in ((True, 1), (False, 101)):
+            proc, calls = self.run_postinst(["configure", "1.0.0-1"], systemd, stub_exit=exit_code)
+            self.assertEqual((proc.returncode, proc.stdout), (0, hint), (systemd, proc.stderr))
+            self.assertEqual(len(calls), 1, calls)
+
+        # Nothing else dpkg may ask of a postinst restarts anything.
+        for args in (["abort-upgrade", "1.0.0-1"], ["abort-remove"], ["abort-deconfigure", "in-favour", "x", "1"]):
+            proc, calls = self.run_postinst(args, systemd=True)
+            self.assertEqual((proc.returncode, calls, proc.stdout), (0, [], ""), args)
 
     def test_snippet_is_fully_commented_out(self):
         text = self.snippet_text()
@@ -230,6 +387,76 @@ class PackageTest(TgmeshTestCase):
         if groff:  # renders without warnings where groff is installed
             proc = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z"], input=page, capture_output=True, text=True)
             self.assertEqual((proc.returncode, proc.stderr), (0, ""))
+
+    def test_copyright_is_dep5_gpl3(self):
+        """The copyright file (DEP-5): tgmesh under GPL-3+ (SPDX GPL-3.0-or-later), the .proto
+        subset under Meshtastic's GPL-3, each licence in a stand-alone paragraph pointing to
+        Debian's copy of the text; no trace of the former "no licence yet" notice."""
+        with open(os.path.join(self.root, DOC_DIR, "copyright"), encoding="utf-8") as f:
+            text = f.read()
+        header, *paragraphs = parse_deb822(text)
+        self.assertEqual(header["Format"], "https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/")
+        self.assertEqual(header["Upstream-Name"], "tgmesh")
+        self.assertEqual(header["Upstream-Contact"], self.fields["Maintainer"])
+        files = {p["Files"]: p for p in paragraphs if "Files" in p}
+        self.assertEqual(files["*"]["License"], "GPL-3+")
+        proto = files["plugin/mesh/meshtastic.proto"]
+        self.assertEqual(proto["License"], "GPL-3")
+        self.assertIn("Meshtastic", proto["Copyright"])
+        self.assertIn("meshtastic/protobufs", proto["Comment"])
+        for pattern in files:
+            if pattern != "*":
+                self.assertTrue(glob.glob(os.path.join(REPO_ROOT, pattern)), "no file matches Files: %s" % pattern)
+        licences = {p["License"].split("\n", 1)[0]: p["License"] for p in paragraphs if "Files" not in p}
+        self.assertEqual(set(licences), {"GPL-3+", "GPL-3"})
+        for name, body in licences.items():
+            self.assertIn('"/usr/share/common-licenses/GPL-3"', body, name)
+        self.assertIn("either version 3 of the License, or\n(at your option) any later version", licences["GPL-3+"])
+        self.assertNotIn("later version", licences["GPL-3"])
+        self.assertNotIn("no-license", text)
+
+    def test_license_is_the_gpl3(self):
+        """LICENSE is the GPL version 3, verbatim (Debian's copy), and README says which licence."""
+        with open(os.path.join(REPO_ROOT, "LICENSE"), "rb") as f, open("/usr/share/common-licenses/GPL-3", "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        with open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        self.assertRegex(readme, r"(?m)^## Licence$")
+        self.assertIn("GPL-3.0-or-later", readme)
+        self.assertNotIn("no-license", readme)
+
+    def test_docs_show_where_the_log_is(self):
+        """Debian's stock mosquitto.conf logs to a file, not to the journal: the snippet's step 3,
+        the man page and README show the command that works there, and name journalctl only
+        together with log_dest syslog (where it would show the broker's lines)."""
+        log = "/var/log/mosquitto/mosquitto.log"
+        command = "sudo tail -F %s | grep tgmesh" % log
+        stock = stock_mosquitto_conf()
+        if stock is not None:  # the premise, where the stock file is there to read
+            self.assertIn("log_dest file %s" % log, stock.splitlines())
+        snippet = self.snippet_text()
+        step3 = re.search(r"(?ms)^#   3\. (.*?)(?=^#\s*$)", snippet).group(1)
+        self.assertIn(command, step3)
+        with gzip.open(os.path.join(self.root, MAN_PAGE), "rt", encoding="utf-8") as f:
+            page = f.read().replace("\\-", "-")
+        installation = page.split("\n.SH INSTALLATION\n", 1)[1].split("\n.SH ", 1)[0]
+        self.assertIn(command, installation)
+        self.assertIn(".I %s\n" % log, page.split("\n.SH FILES\n", 1)[1])
+        self.assertNotIn("journalctl", page.split("\n.SH SEE ALSO\n", 1)[1])
+        for title in ("Install from the Debian package", "Install from source"):
+            self.assertIn(command, readme_section(title), title)
+        self.assertIn(command, readme_section("Troubleshooting by log line").split("\n|", 1)[0])
+        with open(os.path.join(REPO_ROOT, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        # journalctl, wherever it is named, comes with log_dest syslog; never as a command to run.
+        paragraphs = {"snippet": snippet.split("\n#\n"), "man page": re.split(r"\n\.(?:PP|IP|TP|SH)\b", page),
+                      "README": readme.split("\n\n")}
+        for where, parts in paragraphs.items():
+            for part in parts:
+                if "journalctl" in part:
+                    self.assertIn("log_dest syslog", part, "%s: %s" % (where, part))
+        for block in re.findall(r"(?ms)^```(?:sh)?\n(.*?)^```", readme):
+            self.assertNotIn("journalctl", block)
 
     # ------------------------------------------------------------ the packaged plugin at work
 
@@ -285,6 +512,49 @@ class PackageTest(TgmeshTestCase):
         code, _secs = broker.stop()
         self.assertEqual(code, 0)
         self.assertTrue(os.path.isfile(os.path.join(workdir, "state.json")), "state file written at shutdown")
+
+
+class MaintainerTest(unittest.TestCase):
+    """Where the package's maintainer comes from when -DTGMESH_PACKAGE_MAINTAINER is not given,
+    seen in scratch build trees configured from this source tree (configuring takes seconds;
+    nothing is built): DEBFULLNAME and DEBEMAIL, as dch takes them, and without them nor a git
+    identity, a build tree that configures but that cpack refuses, naming the option."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cmake = os.path.join(os.path.dirname(cpack_command()), "cmake")
+        if not os.access(cls.cmake, os.X_OK):
+            cls.cmake = shutil.which("cmake")
+        package_build_dir()
+
+    def configure(self, env):
+        build = tempfile.mkdtemp(prefix="tgmesh-maint-")
+        self.addCleanup(shutil.rmtree, build, True)
+        home = os.path.join(build, "home")
+        os.mkdir(home)
+        # No git identity: no global or system configuration, and no repository's own.
+        base = {k: v for k, v in os.environ.items() if k not in ("DEBFULLNAME", "DEBEMAIL")}
+        base.update(HOME=home, XDG_CONFIG_HOME=home, GIT_CONFIG_NOSYSTEM="1", GIT_DIR=home)
+        base.update(env)
+        proc = subprocess.run([self.cmake, "-S", REPO_ROOT, "-B", build, "-DTGMESH_TESTS=OFF"], env=base,
+                              capture_output=True, text=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        return build, cmake_cache(build)
+
+    def test_from_debfullname_and_debemail(self):
+        _build, cache = self.configure({"DEBFULLNAME": "Test Maintainer", "DEBEMAIL": "test@example.org"})
+        self.assertEqual(cache["TGMESH_PACKAGE_MAINTAINER"], "Test Maintainer <test@example.org>")
+        _build, cache = self.configure({"DEBEMAIL": "Other Maintainer <other@example.org>"})
+        self.assertEqual(cache["TGMESH_PACKAGE_MAINTAINER"], "Other Maintainer <other@example.org>")
+
+    def test_without_one_cpack_refuses(self):
+        build, cache = self.configure({})
+        self.assertEqual(cache["TGMESH_PACKAGE_MAINTAINER"], "")
+        proc = subprocess.run([cpack_command(), "-G", "DEB", "-B", os.path.join(build, "out")], cwd=build,
+                              capture_output=True, text=True, timeout=300)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn('-DTGMESH_PACKAGE_MAINTAINER="Full Name <email>"', " ".join((proc.stdout + proc.stderr).split()))
+        self.assertFalse(glob.glob(os.path.join(build, "out", "*.deb")))
 
 
 if __name__ == "__main__":
