@@ -94,7 +94,9 @@ void check_config(const core::Config& c) {
     fuzz::check(c.hop_limit >= 1 && c.hop_limit <= 7);
     fuzz::check(c.max_text_bytes >= 1 && c.max_text_bytes <= 228);
     fuzz::check(c.mesh_interval_s >= 0 && c.mesh_interval_s <= 3600);
-    fuzz::check(!c.telegram_enabled() || !c.chat_ids.empty());
+    // A token without chats is discovery; whatever is bridged, DMs have somewhere to go.
+    fuzz::check(c.discovering() == (c.chat_ids.empty() && c.channel_map.empty()));
+    fuzz::check(c.discovering() || !c.dm_routes().empty());
     fuzz::check(c.downlink != core::DownlinkMode::kJson || c.gateway_id.has_value());
     fuzz::check(c.channel.size() <= 11 && c.node_short_name.size() <= 4 &&
                 c.node_long_name.size() <= 39);

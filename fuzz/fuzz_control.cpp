@@ -169,6 +169,9 @@ class Checker {
 
 // The answer to `payload` (checked above to be one message) against the request.
 void check_answer(std::string_view payload, const std::string& answer) {
+    // Bounded and valid UTF-8 whatever the request or the uplinks held.
+    fuzz::check(utf8::is_valid(answer));
+    fuzz::check(answer.size() <= core::ControlApi::kMaxAnswerBytes + 4096);
     auto doc = json::parse(answer);
     fuzz::check(doc != nullptr);
     const cJSON* responses = json::member(doc.get(), "responses");
@@ -191,12 +194,13 @@ void check_answer(std::string_view payload, const std::string& answer) {
         return;
     }
     fuzz::check(count == cJSON_GetArraySize(commands));
+    fuzz::check(count <= static_cast<int>(core::ControlApi::kMaxCommands));
     const cJSON* command = nullptr;
     int i = 0;
     cJSON_ArrayForEach(command, commands) {
         const cJSON* response = cJSON_GetArrayItem(responses, i++);
         if (auto name = json::get_string(command, "command")) {
-            fuzz::check(json::get_string(response, "command") == name);
+            fuzz::check(json::get_string(response, "command") == utf8::sanitize(*name));
         } else {
             fuzz::check(json::get_string(response, "error") ==
                         std::optional<std::string>("Missing command"));
@@ -205,7 +209,8 @@ void check_answer(std::string_view payload, const std::string& answer) {
         const cJSON* sent = json::member(command, "correlationData");
         const cJSON* echoed = json::member(response, "correlationData");
         fuzz::check((sent == nullptr) == (echoed == nullptr));
-        if (sent) fuzz::check(json::print(sent) == json::print(echoed));
+        // Invalid UTF-8 in it comes back as U+FFFD.
+        if (sent) fuzz::check(utf8::sanitize(json::print(sent)) == json::print(echoed));
     }
 }
 
@@ -239,6 +244,7 @@ void send(fuzz::Rig& rig, Checker& checker, const core::ControlRequest& request)
     const bool on = rig.bridge->config().control;
     const size_t before = checker.responses;
     rig.bridge->on_control(request);
+    rig.bridge->run_due();
     fuzz::check(checker.responses == before + (on ? 1 : 0));
     if (on) check_answer(request.payload, checker.last_response);
     rig.pump(2);

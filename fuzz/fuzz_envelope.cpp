@@ -81,6 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // A second copy from another gateway: the duplicate path and a second reception.
     rig.bridge->on_mqtt_message("msh/US/2/e/LongFast/!22222222", payload);
     rig.pump(3);
+    fuzz::check_registry_bounds(rig.bridge->nodes());
     rig.bridge->shutdown({});
     return 0;
 }

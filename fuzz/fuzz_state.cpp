@@ -57,6 +57,7 @@ void direct(const std::string& text) {
         fuzz::check(!error.empty());
         return;
     }
+    fuzz::check_registry_bounds(nodes);
     const std::string once = core::serialize_state(state, nodes);
     core::PersistentState state2;
     core::NodeRegistry nodes2;

@@ -242,6 +242,23 @@ inline void check_chat_html(std::string_view html) {
     check(visible <= 4096);
 }
 
+// What the registry stores is bounded as firmware bounds it, whatever came in: names of at most
+// 39 and 4 bytes of valid UTF-8 without control or direction characters, gateway ids that are
+// node ids, at most 8 receptions (contract v3, "Hostile broker clients").
+inline void check_registry_bounds(const tgmesh::core::NodeRegistry& nodes) {
+    auto printable = [](const std::string& s, size_t max) {
+        check(s.size() <= max && tgmesh::utf8::printable(s, max) == s);
+    };
+    for (const tgmesh::core::Node* n : nodes.by_last_heard()) {
+        printable(n->long_name, tgmesh::core::NodeRegistry::kMaxLongName);
+        printable(n->short_name, tgmesh::core::NodeRegistry::kMaxShortName);
+        check(n->public_key.empty() || n->public_key.size() == 32);
+        check(n->receptions.size() <= tgmesh::core::NodeRegistry::kMaxGatewaysPerNode);
+        for (const auto& r : n->receptions)
+            check(tgmesh::mesh::parse_node_id(r.gateway).has_value());
+    }
+}
+
 // A stored state with a few nodes, so that /nodes lists something and /send_to_node resolves
 // an id, a long name, a short name, and an ambiguous name ("Twin").
 inline constexpr const char* kSampleState = R"({"version":1,"node_id":"!7b000001",
@@ -259,6 +276,7 @@ struct Rig {
     Publisher publisher;
     Http http;
     Store store;
+    Store identity;
     Logger log;
     std::unique_ptr<tgmesh::core::Bridge> bridge;
     // Off when the texts come from a fuzzed state file (restored chat messages are sent as
@@ -271,7 +289,7 @@ struct Rig {
         store.text = std::move(state);
         log.secret = config.bot_token;
         bridge = std::make_unique<tgmesh::core::Bridge>(
-            std::move(config), tgmesh::core::Services{clock, publisher, http, store, log,
+            std::move(config), tgmesh::core::Services{clock, publisher, http, store, identity, log,
                                                       [] { return 0x12345u; }, std::move(reload)});
     }
 

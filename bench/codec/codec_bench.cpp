@@ -375,9 +375,10 @@ Metric bench_bridge(const Options& o, const Dataset& ds) {
         NullPublisher publisher;
         NullHttp http;
         EmptyStore store;
+        EmptyStore identity;
         NullLogger log;
-        core::Bridge bridge(bench_config(), core::Services{clock, publisher, http, store, log,
-                                                           [] { return 0x1234u; }});
+        core::Bridge bridge(bench_config(), core::Services{clock, publisher, http, store, identity,
+                                                           log, [] { return 0x1234u; }});
         bridge.start();
         const auto t0 = BenchClock::now();
         for (const Uplink& u : ds.mixed)

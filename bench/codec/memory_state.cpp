@@ -171,7 +171,7 @@ std::string build_document(size_t node_count, size_t link_count, int64_t chat_id
         user.public_key.resize(32);
         for (auto& c : user.public_key)
             c = static_cast<char>(rng());
-        nodes.apply_user(num, user);
+        nodes.apply_user(num, user, core::KeySource::kEncrypted);
         if (uniform(10) < 9) {
             mesh::PositionInfo pos;
             pos.latitude_i = 450000000 + static_cast<int32_t>(uniform(100000000));

@@ -7,19 +7,25 @@
 #include <algorithm>
 #include <random>
 
+#include "tgmesh/core/identity.h"
+
 namespace tgmesh::broker {
 
 Worker::Worker(core::Config config, core::Options options, Handoff& handoff,
                adapters::CurlHttp& http)
-    : options_(std::move(options)), handoff_(handoff), http_(http), store_(config.state_file) {
+    : options_(std::move(options)),
+      handoff_(handoff),
+      http_(http),
+      store_(config.state_file),
+      identity_store_(core::identity_file_for(config.state_file)) {
     handoff_.set_secret(config.bot_token);
     http_.set_proxy(config.proxy);
     auto random = [engine = std::make_shared<std::mt19937>(std::random_device{}())]() {
         return static_cast<uint32_t>((*engine)());
     };
     bridge_ = std::make_unique<core::Bridge>(
-        std::move(config), core::Services{clock_, handoff_, http_, store_, handoff_, random,
-                                          [this] { return reload(); }});
+        std::move(config), core::Services{clock_, handoff_, http_, store_, identity_store_,
+                                          handoff_, random, [this] { return reload(); }});
 }
 
 Worker::~Worker() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tgmesh/core/format.h"
+#include "tgmesh/core/identity.h"
 #include "tgmesh/core/state.h"
 #include "tgmesh/core/status_report.h"
 #include "tgmesh/util/base64.h"
@@ -27,26 +28,37 @@ Bridge::Bridge(Config config, Services services)
       ingest_(config_, keyring_, downlinks_, nodes_, dedup_, stats_, drops_, s_.clock),
       receipts_([this](DeliveryReport report) { report_delivery(std::move(report)); }),
       alerts_(config_, nodes_),
-      commands_({config_, nodes_, downlinks_, mesh_outbox_, s_.publisher, chat_outbox_, s_.clock,
-                 stats_, drops_, messages_,
-                 [this](mesh::NodeNum dest, std::vector<uint32_t> ids, int64_t chat,
-                        std::optional<int64_t> thread, const std::string& html) {
-                     return track_delivery(dest, std::move(ids), chat, thread, html);
-                 },
-                 [this](mesh::NodeNum node) { request_key(node); },
-                 [this](int64_t chat, int64_t message_id, const MeshRef& ref) {
-                     messages_.remember(chat, message_id, ref);
-                     dirty_ = true;
-                 },
-                 [this](const i18n::Catalog& cat) {
-                     return format_status(metrics(), nodes_, s_.clock.unix_seconds(), diagnose(cat),
-                                          cat);
-                 }}),
+      commands_(
+          {config_, nodes_, downlinks_, mesh_outbox_, s_.publisher, chat_outbox_, s_.clock, stats_,
+           drops_, messages_,
+           [this](mesh::NodeNum dest, std::vector<uint32_t> ids, int64_t chat,
+                  std::optional<int64_t> thread, const std::string& html) {
+               return track_delivery(dest, std::move(ids), chat, thread, html);
+           },
+           [this](mesh::NodeNum node) { request_key(node); },
+           [this](int64_t chat, int64_t message_id, const MeshRef& ref) {
+               messages_.remember(chat, message_id, ref);
+               dirty_ = true;
+           },
+           [this](const i18n::Catalog& cat) {
+               return format_status(metrics(), nodes_, s_.clock.unix_seconds(), diagnose(cat), cat);
+           },
+           [this](mesh::NodeNum node) { return forget_node_key(node, "an admin in the chat"); }}),
       control_({config_, nodes_, MeshSendContext{nodes_, downlinks_, mesh_outbox_, stats_, drops_},
                 s_.publisher, s_.log, s_.clock, [this] { return metrics(); },
                 [this] { return reload_config(); },
-                [this] { return diagnose(i18n::catalog(Language::kEn)); }}) {
+                [this] { return diagnose(i18n::catalog(Language::kEn)); },
+                [this](mesh::NodeNum node, const std::string& who) {
+                    return forget_node_key(node, who);
+                }}) {
     poller_.set_connected_handler([this] { publish_command_menu(); });
+    // What the handled updates caused (a queued downlink) is on disk before Telegram forgets
+    // them: a /send confirmed in the chat survives a kill -9.
+    poller_.set_before_confirm_handler([this] {
+        if (!dirty_) return;
+        save_state({});
+        next_save_at_ = s_.clock.now_ms() + kSaveInterval;
+    });
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
     chat_outbox_.set_pacing(config_.chat_pacing);
     chat_outbox_.set_sent_handler([this](uint64_t tag, int64_t chat_id, int64_t message_id) {
@@ -59,20 +71,32 @@ Bridge::Bridge(Config config, Services services)
 }
 
 void Bridge::load_identity(const PersistentState& state) {
+    const std::string file = identity_file_for(config_.state_file);
+    std::optional<Identity> stored;
+    StateStore::Loaded loaded = s_.identity.load();
+    if (!loaded.error.empty() || (loaded.text && !(stored = parse_identity(*loaded.text)))) {
+        s_.log.log(
+            LogLevel::kError,
+            "the bridge's identity file " + file + " is unreadable (" +
+                (loaded.error.empty() ? std::string("not an identity document") : loaded.error) +
+                "); moved to " + s_.identity.move_aside() +
+                ". A new key pair replaces the old one: nodes that pinned the old key "
+                "drop the bridge's packets until they forget it");
+    }
+    // An older version kept the identity in the state file: taken over from there once.
+    if (!stored) stored = Identity{state.node_id, state.private_key};
     std::optional<mesh::KeyPair> keys;
     if (config_.node_private_key) {
         keys = mesh::key_pair_from_private(*config_.node_private_key);
-    } else if (!state.private_key.empty()) {
-        keys = mesh::key_pair_from_private(state.private_key);
-        key_generated_ = true;
+    } else if (!stored->private_key.empty()) {
+        keys = mesh::key_pair_from_private(stored->private_key);
     }
+    key_generated_ = !config_.node_private_key;
     if (!keys) {
         keys = mesh::generate_key_pair();
-        key_generated_ = true;
         if (keys) {
-            s_.log.log(LogLevel::kNotice,
-                       "generated the bridge node's key pair (kept in the state "
-                       "file; node_private_key_file can supply one)");
+            s_.log.log(LogLevel::kNotice, "generated the bridge node's key pair (kept in " + file +
+                                              "; node_private_key_file can supply one)");
         } else {
             s_.log.log(LogLevel::kError, "cannot generate a key pair: DMs use the channel key");
         }
@@ -80,19 +104,45 @@ void Bridge::load_identity(const PersistentState& state) {
     mesh::NodeNum node = 0;
     if (config_.node_id) {
         node = *config_.node_id;
-    } else if (state.node_id) {
-        node = *state.node_id;
+    } else if (stored->node_id) {
+        node = *stored->node_id;
     } else {
         // Avoid 0, broadcast and the low reserved numbers.
         do {
             node = s_.random();
         } while (node < 4 || node == mesh::kBroadcast);
         s_.log.log(LogLevel::kNotice, "generated node id " + mesh::format_node_id(node) +
-                                          " for the bridge (kept in the state file)");
+                                          " for the bridge (kept in " + file + ")");
     }
     // Ids issued after the last save must not be reused after a crash.
     uint32_t counter = state.node_id ? state.packet_counter + kPacketIdSkipAfterLoad : s_.random();
     downlinks_.set_identity(node, counter, keys.value_or(mesh::KeyPair{}));
+    save_identity();
+}
+
+void Bridge::save_identity() {
+    Identity identity{downlinks_.node(), key_generated_ ? downlinks_.keys().private_key : Bytes{}};
+    const std::string text = serialize_identity(identity);
+    if (identity_saved_ && text == identity_on_disk_) return;
+    std::string error;
+    if (s_.identity.save(text, error)) {
+        if (!identity_saved_ && !identity_on_disk_.empty()) {
+            s_.log.log(LogLevel::kNotice, "the bridge's identity file is written again");
+        }
+        identity_on_disk_ = text;
+        identity_saved_ = true;
+        dirty_ = true;  // the state file no longer needs to carry the key
+        return;
+    }
+    if (identity_saved_ || identity_on_disk_.empty()) {
+        s_.log.log(LogLevel::kError,
+                   "cannot write the bridge's identity file " +
+                       identity_file_for(config_.state_file) + ": " + error +
+                       " (its key is not announced until it is on disk; retrying every 30 s)");
+    }
+    identity_saved_ = false;
+    identity_on_disk_ = "-";  // logged once until it works again
+    next_identity_save_at_ = s_.clock.now_ms() + kSaveInterval;
 }
 
 void Bridge::load_state() {
@@ -176,6 +226,7 @@ void Bridge::apply_config(Config config) {
         if (keys) key_generated_ = false;
         downlinks_.set_identity(config_.node_id.value_or(downlinks_.node()),
                                 downlinks_.packet_counter(), keys.value_or(downlinks_.keys()));
+        save_identity();
     }
     if (telegram_changed) {
         poller_.stop();
@@ -440,7 +491,7 @@ void Bridge::note_inbound_dropped(uint64_t count) {
 }
 
 void Bridge::on_control(const ControlRequest& request) {
-    control_.handle(request);
+    control_.submit(request);
 }
 
 std::string Bridge::reload_config() {
@@ -454,6 +505,14 @@ std::string Bridge::reload_config() {
     // The commands after reloadConfig in the same request see the new configuration.
     apply_config(std::move(*result.config));
     return {};
+}
+
+bool Bridge::forget_node_key(mesh::NodeNum node, const std::string& who) {
+    if (!nodes_.forget_key(node)) return false;
+    dirty_ = true;
+    s_.log.log(LogLevel::kNotice, "forgot the pinned public key of " + mesh::format_node_id(node) +
+                                      " (asked by " + who + "): its next NODEINFO sets it");
+    return true;
 }
 
 std::vector<Finding> Bridge::diagnose(const i18n::Catalog& cat) const {
@@ -489,13 +548,17 @@ void Bridge::run_due() {
         sys_tree_.publish(metrics(), s_.publisher);
         next_sys_at_ = now + config_.sys_interval_s * kSecond;
     }
-    if (now >= next_announce_at_) {
+    if (!identity_saved_ && now >= next_identity_save_at_) save_identity();
+    // The key goes out only once it is on disk: announced and then lost, it would be pinned by
+    // nodes that then drop everything signed with the next one.
+    if (now >= next_announce_at_ && identity_saved_) {
         mesh_outbox_.push(downlinks_.nodeinfo());
         last_announce_at_ = now;
         next_announce_at_ = now + kAnnounceInterval;
     }
     while (mesh_outbox_.run_due(now, s_.publisher))
         dirty_ = true;
+    control_.run_due();      // a few requests a turn: a flood never holds up the rest
     receipts_.run_due(now);  // before the outbox, which sends the edits it makes
     post_alerts(alerts_.run_due(now, s_.clock.unix_seconds(), i18n::catalog(config_.language)));
     poller_.run_due(now);
@@ -508,9 +571,11 @@ void Bridge::run_due() {
 
 Millis Bridge::next_due() const {
     const Millis now = s_.clock.now_ms();
-    Millis next =
-        std::min({next_announce_at_, next_sys_at_, mesh_outbox_.next_due(), poller_.next_due(),
-                  chat_outbox_.next_due(now), receipts_.next_due(), alerts_.next_due()});
+    // Without the identity on disk the announcement waits for the next attempt to write it.
+    const Millis announce = identity_saved_ ? next_announce_at_ : next_identity_save_at_;
+    Millis next = std::min({announce, next_sys_at_, mesh_outbox_.next_due(), poller_.next_due(),
+                            chat_outbox_.next_due(now), receipts_.next_due(), alerts_.next_due(),
+                            control_.next_due()});
     if (dirty_) next = std::min(next, next_save_at_);
     return next;
 }
@@ -527,7 +592,8 @@ void Bridge::save_state(const std::vector<Outgoing>& extra_unpublished) {
     for (auto& m : mesh_outbox_.pending())
         state.mesh_queue.push_back(std::move(m));
     state.chat_queue = chat_outbox_.pending();
-    if (key_generated_) state.private_key = downlinks_.keys().private_key;
+    // The key lives in the identity file; the state carries it only while that cannot be written.
+    if (key_generated_ && !identity_saved_) state.private_key = downlinks_.keys().private_key;
     state.message_links = messages_.links();
     state.dm_origins = dm_origins_.list();
     std::string error;

@@ -83,6 +83,8 @@ void ChatCommands::handle(const IncomingMessage& m, const std::string& bot_usern
         probe(m);
     } else if (name == "status") {
         status(m);
+    } else if (name == "forget_key") {
+        forget_key(m, cmd->args);
     } else if (m.chat_type == "private" || cmd->addressed) {
         // In groups an unknown bare /command may belong to another bot: stay quiet.
         reply(m, std::string(cat().unknown_command));
@@ -105,6 +107,7 @@ std::vector<std::pair<std::string, std::string_view>> ChatCommands::menu(const i
     if (admin) {
         items.emplace_back("status", cat.cmd_status);
         items.emplace_back("probe", cat.cmd_probe);
+        items.emplace_back("forget_key", cat.cmd_forget_key);
     }
     return items;
 }
@@ -121,6 +124,15 @@ void ChatCommands::help(const IncomingMessage& m, bool start) {
 void ChatCommands::status(const IncomingMessage& m) {
     if (!d_.config.is_admin(m.user_id)) return reply(m, std::string(cat().admins_only));
     reply(m, d_.status(cat()));
+}
+
+void ChatCommands::forget_key(const IncomingMessage& m, std::string_view args) {
+    if (!d_.config.is_admin(m.user_id)) return reply(m, std::string(cat().admins_only));
+    auto res = resolve_or_reply(m, args, cat().usage_forget_key);
+    if (!res) return;
+    const std::string node = format_node_ref(d_.nodes.find(*res->node), *res->node);
+    if (!d_.forget_key(*res->node)) return reply(m, i18n::fill(cat().key_none, {{"node", node}}));
+    reply(m, i18n::fill(cat().key_forgotten, {{"node", node}}));
 }
 
 void ChatCommands::probe(const IncomingMessage& m) {

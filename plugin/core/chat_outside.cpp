@@ -37,6 +37,7 @@ void ChatCommands::answer_discovery(const IncomingMessage& m) {
 void ChatCommands::admin_private_chat(const IncomingMessage& m, const telegram::Command& cmd) {
     if (cmd.name == "status") return status(m);
     if (cmd.name == "probe") return probe(m);
+    if (cmd.name == "forget_key") return forget_key(m, cmd.args);
     std::string text = std::string(cat().admin_chat_only);
     if (cmd.name == "start" || cmd.name == "help") {
         text = i18n::fill(cat().not_bridged_chat, {{"chat", std::to_string(m.chat_id)}}) + "\n" +

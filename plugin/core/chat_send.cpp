@@ -115,6 +115,9 @@ void ChatCommands::send(const IncomingMessage& m, std::string_view text, const S
 void ChatCommands::send_to_node(const IncomingMessage& m, std::string_view args) {
     auto res = resolve_or_reply(m, args, cat().usage_send_to_node);
     if (!res) return;
+    if (*res->node == 0 || *res->node == mesh::kBroadcast || *res->node == d_.downlinks.node()) {
+        return reply(m, i18n::fill(cat().not_a_node, {{"query", escape_html(res->query)}}));
+    }
     if (res->rest.empty()) return reply(m, std::string(cat().usage_send_to_node));
     send(m, res->rest, dm_to(*res->node));
 }

@@ -472,6 +472,8 @@ const std::map<std::string, Setter>& setters() {
          }},
         {"chat_to_mesh",
          [](Config& c, const std::string& v) { return set_bool(v, c.chat_to_mesh); }},
+        {"accept_decoded",
+         [](Config& c, const std::string& v) { return set_bool(v, c.accept_decoded); }},
         {"text_prefix",
          [](Config& c, const std::string& v) -> std::string {
              if (!utf8::is_valid(v)) return "must be valid UTF-8";

@@ -113,6 +113,37 @@ bool bridged_channel(const Config& config, std::string_view channel) {
 
 }  // namespace
 
+bool ControlApi::within_rate(const std::string& client_id) {
+    const Millis now = d_.clock.now_ms();
+    if (per_client_.size() >= kClientsTracked && !per_client_.count(client_id)) {
+        per_client_.clear();  // a flood of client ids: start counting afresh
+    }
+    auto it = per_client_.try_emplace(client_id, kClientRate, kClientBurst).first;
+    // Both checked before either is taken, so a refused request costs no one a token.
+    if (it->second.ready_at(now) > now || total_.ready_at(now) > now) return false;
+    it->second.try_take(now);
+    total_.try_take(now);
+    return true;
+}
+
+void ControlApi::submit(ControlRequest request) {
+    if (!within_rate(request.client_id) || waiting_.size() >= kMaxWaiting) {
+        d_.mesh.stats.drop(Drop::kControlFlood);
+        d_.mesh.drops.note(Drop::kControlFlood,
+                           "a request from client " + for_log(request.client_id, 4 * kMaxLogged));
+        return;
+    }
+    waiting_.push_back(std::move(request));
+}
+
+void ControlApi::run_due() {
+    for (size_t i = 0; i < kRequestsPerTurn && !waiting_.empty(); ++i) {
+        ControlRequest request = std::move(waiting_.front());
+        waiting_.pop_front();
+        handle(request);
+    }
+}
+
 void ControlApi::handle(const ControlRequest& request) {
     const std::string who =
         "client " + for_log(request.client_id, 4 * kMaxLogged) +
@@ -125,6 +156,7 @@ void ControlApi::handle(const ControlRequest& request) {
     }
     json::Ptr response = json::make_object();
     cJSON* responses = add_child(response.get(), "responses", json::make_array());
+    size_t answer_bytes = 0;
     auto answer = [&](std::string_view command, const cJSON* correlation, const std::string& error,
                       json::Ptr data) {
         json::Ptr item = json::make_object();
@@ -138,6 +170,15 @@ void ControlApi::handle(const ControlRequest& request) {
             json::add_item(item.get(), "correlationData",
                            json::Ptr(cJSON_Duplicate(correlation, true)));
         }
+        size_t bytes = json::print(item.get()).size();
+        if (answer_bytes + bytes > kMaxAnswerBytes) {
+            item = json::make_object();
+            json::add_string(item.get(), "command", command);
+            json::add_string(item.get(), "error",
+                             "answer too large (the whole answer is at most 1 MiB): ask for less");
+            bytes = json::print(item.get()).size();
+        }
+        answer_bytes += bytes;
         json::append(responses, std::move(item));
     };
     json::Ptr tree = json::parse(request.payload);
@@ -172,11 +213,14 @@ void ControlApi::handle(const ControlRequest& request) {
                 error = reload_config();
             } else if (*name == "diagnose") {
                 error = diagnose(data);
+            } else if (*name == "forgetNodeKey") {
+                error = forget_node_key(command, request, data);
             } else {
                 error = "Unknown command";
             }
             // Reading commands are frequent (monitoring); the ones that act are worth a line.
-            const bool acts = *name == "sendText" || *name == "reloadConfig";
+            const bool acts =
+                *name == "sendText" || *name == "reloadConfig" || *name == "forgetNodeKey";
             d_.log.log(
                 acts ? LogLevel::kNotice : LogLevel::kDebug,
                 "control: " + who + " ran " + for_log(*name, kMaxLogged) +
@@ -186,7 +230,8 @@ void ControlApi::handle(const ControlRequest& request) {
     }
     Outgoing out;
     out.topic = std::string(kResponseTopic);
-    const std::string text = json::print(response.get());
+    // Valid UTF-8 whatever a client's correlationData held (cJSON passes its bytes through).
+    const std::string text = utf8::sanitize(json::print(response.get()));
     out.payload.assign(text.begin(), text.end());
     out.transient = true;
     d_.publisher.publish(std::move(out));
@@ -214,9 +259,12 @@ std::string ControlApi::get_status(json::Ptr& data) {
 std::string ControlApi::list_nodes(const cJSON* command, json::Ptr& data) {
     const cJSON* filter_item = json::member(command, "filter");
     if (filter_item && !cJSON_IsString(filter_item)) return "filter must be a string";
-    const auto count = json::get_int(command, "count", -1);
+    const auto count = json::get_int(command, "count", -1, kMaxNodesPerAnswer);
     const auto offset = json::get_int(command, "offset", 0);
-    if (json::member(command, "count") && !count) return "count must be an integer, -1 for all";
+    if (json::member(command, "count") && !count) {
+        return "count must be an integer from -1 to " + std::to_string(kMaxNodesPerAnswer) +
+               " (-1: as many as one answer holds)";
+    }
     if (json::member(command, "offset") && !offset) return "offset must be a non-negative integer";
     const std::string filter = filter_item ? filter_item->valuestring : "";
     const std::vector<const Node*> nodes = NodePages::matching(d_.nodes, filter);
@@ -224,8 +272,10 @@ std::string ControlApi::list_nodes(const cJSON* command, json::Ptr& data) {
     json::add_int(data.get(), "totalCount", static_cast<int64_t>(nodes.size()));
     cJSON* list = add_child(data.get(), "nodes", json::make_array());
     const size_t first = std::min(nodes.size(), static_cast<size_t>(offset.value_or(0)));
-    size_t last = nodes.size();
-    if (count.value_or(-1) >= 0) last = std::min(last, first + static_cast<size_t>(*count));
+    // At most kMaxNodesPerAnswer: page through the rest with offset.
+    size_t want = kMaxNodesPerAnswer;
+    if (count.value_or(-1) >= 0) want = static_cast<size_t>(*count);
+    const size_t last = std::min(nodes.size(), first + want);
     for (size_t i = first; i < last; ++i)
         json::append(list, node_json(*nodes[i], false));
     return {};
@@ -322,6 +372,19 @@ std::string ControlApi::send_text(const cJSON* command, const ControlRequest& re
 
 std::string ControlApi::reload_config() {
     return d_.reload();
+}
+
+std::string ControlApi::forget_node_key(const cJSON* command, const ControlRequest& request,
+                                        json::Ptr& data) {
+    std::string error;
+    const auto num = find_node(command, error);
+    if (!num) return error;
+    if (!d_.forget_key(*num, "control client " + for_log(request.client_id, 4 * kMaxLogged))) {
+        return "node " + mesh::format_node_id(*num) + " has no pinned public key";
+    }
+    data = json::make_object();
+    json::add_string(data.get(), "node", mesh::format_node_id(*num));
+    return {};
 }
 
 std::string ControlApi::diagnose(json::Ptr& data) {

@@ -5,7 +5,8 @@ namespace tgmesh::core {
 std::string_view DropReporter::explain(Drop reason) {
     switch (reason) {
         case Drop::kMalformedEnvelope:
-            return "not a Meshtastic ServiceEnvelope or JSON message";
+            return "not a Meshtastic ServiceEnvelope or JSON message of a gateway (a gateway "
+                   "names itself by node id, in the envelope and as the topic's last level)";
         case Drop::kUndecryptable:
             return "no configured channel key opens it (check channel_key and the gateway's "
                    "channel)";
@@ -37,6 +38,15 @@ std::string_view DropReporter::explain(Drop reason) {
         case Drop::kTelegramGaveUp:
             return "the Bot API kept failing one chat message for a minute while other requests "
                    "went through";
+        case Drop::kDecoded:
+            return "an unencrypted envelope, which anyone on the broker could have written; "
+                   "firmware gateways ignore them too while MQTT encryption is on (set "
+                   "accept_decoded on if your gateways uplink decoded packets)";
+        case Drop::kKeyMismatch:
+            return "a NODEINFO with another public key than the one pinned for that node: the "
+                   "first key stays, as in firmware (/forget_key if the node really changed it)";
+        case Drop::kControlFlood:
+            return "more requests on $CONTROL/tgmesh/v1 than a client (or all) may send";
         case Drop::kCount:
             break;
     }
@@ -47,7 +57,8 @@ bool DropReporter::is_problem(Drop reason) {
     return reason == Drop::kMalformedEnvelope || reason == Drop::kUndecryptable ||
            reason == Drop::kPkiUnknownSender || reason == Drop::kInboundQueueFull ||
            reason == Drop::kTelegramQueueFull || reason == Drop::kTelegramRejected ||
-           reason == Drop::kMeshQueueFull || reason == Drop::kTelegramGaveUp;
+           reason == Drop::kMeshQueueFull || reason == Drop::kTelegramGaveUp ||
+           reason == Drop::kKeyMismatch || reason == Drop::kControlFlood;
 }
 
 bool DropReporter::due(Drop reason, uint64_t count) {

@@ -39,9 +39,9 @@ IngestResult MeshIngest::ingest(std::string_view topic, BytesView payload) {
     if (!match) return {};
     switch (match->kind) {
         case mesh::TopicKind::kEnvelope:
-            return ingest_envelope(match->channel, payload);
+            return ingest_envelope(*match, payload);
         case mesh::TopicKind::kJson:
-            return ingest_json(match->channel, payload);
+            return ingest_json(*match, payload);
         case mesh::TopicKind::kMap:
             return ingest_map(payload);
     }
@@ -70,11 +70,23 @@ bool MeshIngest::admit(mesh::NodeNum from, uint32_t id, const Reception& recepti
     return true;
 }
 
-void MeshIngest::apply_payload(mesh::NodeNum from, const mesh::Data& data) {
+void MeshIngest::apply_user(mesh::NodeNum from, const mesh::UserInfo& user, KeySource source) {
+    if (nodes_.apply_user(from, user, source) != UserUpdate::kKeyMismatch) return;
+    stats_.drop(Drop::kKeyMismatch);
+    // Logged for each node's first mismatch, and in the reporter's summaries after that.
+    const Node* node = nodes_.find(from);
+    const bool first_for_node = node != nullptr && node->key_mismatches == 1;
+    if (drops_.due(Drop::kKeyMismatch) || first_for_node) {
+        drops_.report(Drop::kKeyMismatch,
+                      "NODEINFO of " + mesh::format_node_id(from) + " on " + std::string(topic_));
+    }
+}
+
+void MeshIngest::apply_payload(mesh::NodeNum from, const mesh::Data& data, KeySource source) {
     const int64_t now = clock_.unix_seconds();
     switch (data.portnum) {
         case mesh::port::kNodeInfo:
-            if (auto user = mesh::decode_user(data.payload)) nodes_.apply_user(from, *user);
+            if (auto user = mesh::decode_user(data.payload)) apply_user(from, *user, source);
             break;
         case mesh::port::kPosition:
             if (auto pos = mesh::decode_position(data.payload))
@@ -158,7 +170,8 @@ std::optional<mesh::Data> MeshIngest::open_pki(const mesh::Packet& p, IngestResu
     return data;
 }
 
-IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesView payload) {
+IngestResult MeshIngest::ingest_envelope(const mesh::MeshTopic& topic, BytesView payload) {
+    const std::string_view topic_channel = topic.channel;
     IngestResult result;
     auto env = mesh::decode_envelope(payload);
     if (!env) {
@@ -166,8 +179,22 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
         return result;
     }
     const mesh::Packet& p = env->packet;
+    // Gateways name themselves by node id, in the envelope and as the topic's last level
+    // (src/mqtt/MQTT.cpp at v2.7.26: topic = root/2/e/<channel>/<owner id>, gateway_id = owner
+    // id, client id = owner id); anything else is not a gateway's envelope. With the ACL of
+    // conf/acl.example (write <root>/2/e/+/%c), a client can then only speak as itself.
+    if (!mesh::parse_node_id(env->gateway_id) || env->gateway_id != topic.gateway) {
+        drop(Drop::kMalformedEnvelope);
+        return result;
+    }
     if (env->gateway_id == own_id()) {
         drop(Drop::kOwnPacket);
+        return result;
+    }
+    // While MQTT encryption is on, firmware gateways ignore decoded envelopes
+    // (src/mqtt/MQTT.cpp:128-132 at v2.7.26): anyone on the broker can write one.
+    if (p.decoded && !config_.accept_decoded) {
+        drop(Drop::kDecoded);
         return result;
     }
     Reception reception{env->gateway_id, p.hops_away(), p.rx_snr, p.rx_rssi, clock_.unix_seconds()};
@@ -192,7 +219,7 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
         return result;
     }
     ++stats_.decoded;
-    apply_payload(p.from, *data);
+    apply_payload(p.from, *data, p.decoded ? KeySource::kPlain : KeySource::kEncrypted);
     const bool to_us = p.to == downlinks_.node();
     if (data->portnum == mesh::port::kTextMessage) {
         result.text =
@@ -212,7 +239,8 @@ IngestResult MeshIngest::ingest_envelope(std::string_view topic_channel, BytesVi
     return result;
 }
 
-IngestResult MeshIngest::ingest_json(std::string_view topic_channel, BytesView payload) {
+IngestResult MeshIngest::ingest_json(const mesh::MeshTopic& topic, BytesView payload) {
+    const std::string_view topic_channel = topic.channel;
     IngestResult result;
     auto up = mesh::parse_json_uplink(payload);
     if (!up) {
@@ -220,6 +248,10 @@ IngestResult MeshIngest::ingest_json(std::string_view topic_channel, BytesView p
         return result;
     }
     if (up->type == "sendtext") return result;  // a downlink for gateways, not an uplink
+    if (!mesh::parse_node_id(up->sender) || up->sender != topic.gateway) {
+        drop(Drop::kMalformedEnvelope);
+        return result;
+    }
     if (up->sender == own_id()) {
         drop(Drop::kOwnPacket);
         return result;
@@ -229,7 +261,7 @@ IngestResult MeshIngest::ingest_json(std::string_view topic_channel, BytesView p
     Reception reception{up->sender, hops, up->snr, up->rssi, clock_.unix_seconds()};
     if (!admit(up->from, up->id, reception, result)) return result;
     ++stats_.decoded;
-    if (up->user) nodes_.apply_user(up->from, *up->user);
+    if (up->user) apply_user(up->from, *up->user, KeySource::kPlain);
     if (up->position) nodes_.apply_position(up->from, *up->position, clock_.unix_seconds());
     if (up->device_metrics) nodes_.apply_metrics(up->from, *up->device_metrics);
     if (up->text) {
@@ -246,6 +278,10 @@ IngestResult MeshIngest::ingest_map(BytesView payload) {
         return result;
     }
     const mesh::Packet& p = env->packet;
+    if (!mesh::parse_node_id(env->gateway_id)) {
+        drop(Drop::kMalformedEnvelope);
+        return result;
+    }
     Reception reception{env->gateway_id, p.hops_away(), p.rx_snr, p.rx_rssi, clock_.unix_seconds()};
     if (!admit(p.from, p.id, reception, result)) return result;
     ++stats_.decoded;

@@ -92,6 +92,10 @@ std::string format_node_details(const Node& n, const NodeRegistry& nodes, int64_
                               : std::string(cat.node_no_position));
     out +=
         "\n" + std::string(n.public_key.size() == 32 ? cat.node_key_known : cat.node_key_unknown);
+    if (n.key_mismatches > 0) {
+        out += "\n" + i18n::fill(cat.node_key_mismatches, {{"n", std::to_string(n.key_mismatches)},
+                                                           {"id", mesh::format_node_id(n.num)}});
+    }
     if (!n.receptions.empty()) {
         out += "\n" + std::string(cat.node_heard_via);
         for (const auto& r : n.receptions) {

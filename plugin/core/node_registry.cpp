@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "tgmesh/util/base64.h"
+#include "tgmesh/util/utf8.h"
 
 namespace tgmesh::core {
 
@@ -67,7 +68,7 @@ Node& NodeRegistry::heard(mesh::NodeNum num, const Reception& reception) {
         n.days_until = day;
     }
     if (day > n.days_until - 7) n.days_heard |= static_cast<uint8_t>(1u << (n.days_until - day));
-    if (reception.gateway.empty()) return n;
+    if (!mesh::parse_node_id(reception.gateway)) return n;  // ingest drops other gateway ids
     auto& list = n.receptions;
     list.erase(std::remove_if(list.begin(), list.end(),
                               [&](const Reception& r) { return r.gateway == reception.gateway; }),
@@ -77,13 +78,41 @@ Node& NodeRegistry::heard(mesh::NodeNum num, const Reception& reception) {
     return n;
 }
 
-void NodeRegistry::apply_user(mesh::NodeNum num, const mesh::UserInfo& user) {
+namespace {
+void set_names(Node& n, std::string_view long_name, std::string_view short_name) {
+    if (!long_name.empty()) n.long_name = utf8::printable(long_name, NodeRegistry::kMaxLongName);
+    if (!short_name.empty()) {
+        n.short_name = utf8::printable(short_name, NodeRegistry::kMaxShortName);
+    }
+}
+}  // namespace
+
+UserUpdate NodeRegistry::apply_user(mesh::NodeNum num, const mesh::UserInfo& user,
+                                    KeySource source) {
     Node& n = node(num);
-    if (!user.long_name.empty()) n.long_name = user.long_name;
-    if (!user.short_name.empty()) n.short_name = user.short_name;
+    if (n.public_key.size() == 32) {
+        if (user.public_key.size() == 32 && user.public_key != n.public_key) {
+            ++n.key_mismatches;
+            return UserUpdate::kKeyMismatch;
+        }
+        // Without the key, or from a packet anyone could have written: nothing changes.
+        if (user.public_key.size() != 32 || source == KeySource::kPlain)
+            return UserUpdate::kIgnored;
+    } else if (user.public_key.size() == 32 && source == KeySource::kEncrypted) {
+        n.public_key = user.public_key;
+    }
+    set_names(n, user.long_name, user.short_name);
     if (user.hw_model) n.hw_model = user.hw_model;
     if (user.role) n.role = user.role;
-    if (user.public_key.size() == 32) n.public_key = user.public_key;
+    return UserUpdate::kApplied;
+}
+
+bool NodeRegistry::forget_key(mesh::NodeNum num) {
+    Node* n = find(num);
+    if (n == nullptr || n->public_key.empty()) return false;
+    n->public_key.clear();
+    n->key_mismatches = 0;
+    return true;
 }
 
 void NodeRegistry::apply_position(mesh::NodeNum num, const mesh::PositionInfo& position,
@@ -102,8 +131,8 @@ void NodeRegistry::apply_metrics(mesh::NodeNum num, const mesh::DeviceMetricsInf
 void NodeRegistry::apply_map_report(mesh::NodeNum num, const mesh::MapReportInfo& report,
                                     int64_t now) {
     Node& n = node(num);
-    if (!report.long_name.empty()) n.long_name = report.long_name;
-    if (!report.short_name.empty()) n.short_name = report.short_name;
+    // Map reports are plaintext: they never rename a node whose NODEINFO came with a key.
+    if (n.public_key.empty()) set_names(n, report.long_name, report.short_name);
     if (report.hw_model) n.hw_model = report.hw_model;
     if (report.role) n.role = report.role;
     if (report.position) apply_position(num, *report.position, now);
@@ -258,6 +287,7 @@ json::Ptr node_json(const Node* n) {
     }
     if (n->silent_alerted) json::add_bool(o, "silent_alerted", true);
     if (n->battery_alerted) json::add_bool(o, "battery_alerted", true);
+    if (n->key_mismatches) json::add_int(o, "key_mismatches", n->key_mismatches);
     return obj;
 }
 
@@ -291,8 +321,9 @@ void NodeRegistry::load_json(const cJSON* array) {
         if (!num) continue;
         Node n;
         n.num = *num;
-        n.long_name = json::get_string(item, "long_name").value_or("");
-        n.short_name = json::get_string(item, "short_name").value_or("");
+        // Bounded again: a state file written by an older version (or by hand) may hold more.
+        set_names(n, json::get_string(item, "long_name").value_or(""),
+                  json::get_string(item, "short_name").value_or(""));
         if (auto v = json::get_int(item, "hw_model", 0, UINT32_MAX))
             n.hw_model = static_cast<uint32_t>(*v);
         if (auto v = json::get_int(item, "role", 0, UINT32_MAX)) n.role = static_cast<uint32_t>(*v);
@@ -306,7 +337,7 @@ void NodeRegistry::load_json(const cJSON* array) {
             cJSON_ArrayForEach(r, receptions) {
                 Reception rec;
                 rec.gateway = json::get_string(r, "gateway").value_or("");
-                if (rec.gateway.empty()) continue;
+                if (!mesh::parse_node_id(rec.gateway)) continue;
                 if (auto v = json::get_int(r, "hops", 0, 7)) rec.hops = static_cast<int>(*v);
                 rec.snr = json::get_float(r, "snr");
                 if (auto v = json::get_int(r, "rssi", INT32_MIN, INT32_MAX))
@@ -338,6 +369,8 @@ void NodeRegistry::load_json(const cJSON* array) {
         n.days_until = json::get_int(item, "days_until", 0, INT32_MAX).value_or(0);
         n.silent_alerted = json::get_bool(item, "silent_alerted").value_or(false);
         n.battery_alerted = json::get_bool(item, "battery_alerted").value_or(false);
+        n.key_mismatches =
+            static_cast<uint32_t>(json::get_int(item, "key_mismatches", 0, UINT32_MAX).value_or(0));
         nodes_[n.num] = std::move(n);
     }
     shrink_to(capacity_);

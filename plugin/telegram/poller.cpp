@@ -42,6 +42,8 @@ void Poller::request_me() {
 }
 
 void Poller::request_updates() {
+    if (offset_ != confirmed_offset_ && before_confirm_) before_confirm_();
+    confirmed_offset_ = offset_;
     phase_ = Phase::kInFlight;
     after_wait_ = Phase::kIdle;
     poll_started_at_ = clock_.now_ms();

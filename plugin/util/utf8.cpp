@@ -88,15 +88,33 @@ std::string sanitize(std::string_view text) {
     return out;
 }
 
+namespace {
+// U+061C ARABIC LETTER MARK, U+200E/U+200F, U+202A-U+202E embeddings and overrides,
+// U+2066-U+2069 isolates.
+bool is_direction_control(std::string_view c) {
+    if (c == "\xD8\x9C") return true;
+    if (c.size() != 3 || static_cast<unsigned char>(c[0]) != 0xE2) return false;
+    const auto b1 = static_cast<unsigned char>(c[1]);
+    const auto b2 = static_cast<unsigned char>(c[2]);
+    if (b1 == 0x80) return b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE);
+    return b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9;
+}
+}  // namespace
+
 std::string printable(std::string_view text, size_t max_bytes) {
-    std::string clean = sanitize(text);
+    const std::string clean = sanitize(text);
     std::string out;
     out.reserve(std::min(clean.size(), max_bytes));
-    for (char c : clean) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte >= 0x20 && byte != 0x7f) out += c;
+    for (size_t i = 0; i < clean.size() && out.size() < max_bytes;) {
+        const size_t len = std::max<size_t>(1, sequence_length(clean, i));
+        const std::string_view c = std::string_view(clean).substr(i, len);
+        i += len;
+        const auto byte = static_cast<unsigned char>(c[0]);
+        if (len == 1 && (byte < 0x20 || byte == 0x7f)) continue;
+        if (is_direction_control(c)) continue;
+        if (out.size() + len > max_bytes) break;
+        out += c;
     }
-    out.resize(prefix_at_boundary(out, max_bytes));
     return out;
 }
 

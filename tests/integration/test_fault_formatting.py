@@ -1,8 +1,12 @@
 """Security checks: names and texts with HTML and Markdown characters (<, &, _, *), RTL
 marks, zero-width characters and emoji arrive intact - in the chat as a reader sees them
 (the fake Bot API parses every message's HTML strictly, like Telegram) and on the mesh as
-typed - and never break the message formatting.  Oversized names and texts (not possible
-over LoRa, possible over MQTT) still arrive, cut, rather than being refused by Telegram."""
+typed - and never break the message formatting.  Node names are stored as firmware bounds
+them (long name 39 bytes, short name 4, cut at a character boundary) and without Unicode
+direction controls or control characters (a U+202E in a name would reverse the rest of its
+line in the chat); texts keep every character.  Oversized names and texts (not possible over
+LoRa, possible over MQTT) still arrive, cut, rather than being refused by Telegram; a gateway
+id that is not a node id is not a gateway's envelope and is dropped."""
 import os
 import sys
 import time
@@ -30,6 +34,16 @@ NASTY = [
 ]
 
 
+DIRECTION_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def stored_name(name, max_bytes):
+    """A node name as tgmesh stores it: no direction or control characters, at most
+    `max_bytes` bytes of UTF-8 cut at a character boundary (firmware's User bounds)."""
+    kept = "".join(c for c in name if c not in DIRECTION_CONTROLS and ord(c) >= 0x20 and c != "\x7f")
+    return kept.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+
+
 class FormattingTest(FaultTestCase):
 
     def node_num(self, i):
@@ -51,8 +65,9 @@ class FormattingTest(FaultTestCase):
                 visible = post["visible"]
                 self.assertEqual(visible, parse_html(post["text"]))
                 header, body = visible.split("\n", 1)
-                self.assertIn(long_name, header)
-                self.assertIn("(%s)" % short_name, header)
+                self.assertIn(stored_name(long_name, 39), header)
+                self.assertIn("(%s)" % stored_name(short_name, 4), header)
+                self.assertFalse(DIRECTION_CONTROLS & set(header), "a direction control in %r" % header)
                 self.assertTrue(body.startswith(text + "\n"), "text changed: %r != %r" % (body, text))
 
     def test_hostile_text_and_author_reach_the_mesh_as_typed(self):
@@ -91,14 +106,14 @@ class FormattingTest(FaultTestCase):
         for i, (long_name, short_name, _t) in enumerate(NASTY):
             line = [ln for ln in listing.split("\n") if meshpb.node_id(self.node_num(i)) in ln]
             self.assertTrue(line, "node %d missing from /nodes:\n%s" % (i, listing))
-            self.assertIn(long_name.split("\n")[0], line[0])
+            self.assertIn(stored_name(long_name, 39), line[0])
         target = self.node_num(2)
         since = self.tg.request_count()
         self.say("/send_to_node %s hello %s" % (meshpb.node_id(target), RLO))
         _t, env = self.wait_text_downlink(listener, lambda e: e["packet"].get("to") == target)
         self.assertEqual(mc.envelope_text(env), "Alice: hello " + RLO)
         reply = self.wait_chat(lambda m: meshpb.node_id(target) in m["visible"], since=since)
-        self.assertIn(NASTY[2][0], reply["visible"])
+        self.assertIn(stored_name(NASTY[2][0], 39), reply["visible"])
 
     def test_invalid_names_do_not_break_a_json_uplink_either(self):
         """The same hostile texts via the legacy JSON uplink (firmware <= 2.7) arrive intact."""
@@ -112,9 +127,10 @@ class FormattingTest(FaultTestCase):
 
     def test_oversized_name_text_and_gateway_still_arrive(self):
         """Over MQTT anyone can announce a 5000-byte name, send a 10000-byte text or claim a
-        5000-byte gateway id (LoRa allows 39, 233 and 9).  Chat: the message still arrives -
-        cut, valid, within Telegram's 4096 characters - instead of being refused by Telegram
-        and lost."""
+        5000-byte gateway id (LoRa allows 39, 233 and 9).  Chat: the name is cut to 39 bytes,
+        the text still arrives - cut, valid, within Telegram's 4096 characters - instead of being
+        refused by Telegram and lost; the envelope with the huge gateway id is dropped as
+        malformed (gateways name themselves by node id)."""
         big = 0x5EB16000
         self.teach_node(big, "N" * 5000, "S" * 3000)
         self.mesh_text("from a node with a huge name", sender=big)
@@ -122,12 +138,14 @@ class FormattingTest(FaultTestCase):
         env = mc.make_encrypted_text_envelope(0x5EB16001, meshpb.BROADCAST, mc.random_packet_id(),
                                               "via a huge gateway id", gateway="!" + "g" * 5000)
         self.uplink(env, GATEWAY)
-        for fragment, node in (("from a node with a huge name", big), ("TTTTTTTTTT", None),
-                               ("via a huge gateway id", None)):
+        for fragment, node in (("from a node with a huge name", big), ("TTTTTTTTTT", None)):
             post = self.wait_posts(fragment, timeout=15)[0]
             self.assertLessEqual(utf16_len(post["visible"]), MAX_MESSAGE_UTF16)
             if node:
-                self.assertIn("NNNNNNNNNN", post["visible"])
+                self.assertIn("N" * 39 + " (SSSS)", post["visible"])
+                self.assertNotIn("N" * 40, post["visible"])
+        self.wait_log(r"dropped \(malformed\)")
+        self.assertEqual(self.posts("via a huge gateway id"), [])
         self.assertEqual(self.tg.rejected_messages(), [])
 
 

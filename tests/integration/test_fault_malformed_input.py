@@ -159,9 +159,10 @@ class MalformedInputTest(FaultTestCase):
             self.assertTrue(m["visible"].split("\n")[1].strip(" \x00\t"), "an empty text was posted")
 
     def test_invalid_utf8_names_and_texts(self):
-        """A node whose names and texts are not valid UTF-8, heard via a gateway whose id is
-        not either.  Chat: the message arrives, valid, with the readable parts intact (the
-        invalid bytes replaced); /nodes still works."""
+        """A node whose names and texts are not valid UTF-8.  Chat: the message arrives, valid,
+        with the readable parts intact (the invalid bytes replaced); /nodes still works.  The
+        same text through a gateway whose id is not a node id (here not even UTF-8) is dropped
+        as malformed: gateways name themselves by node id."""
         node = 0x0BAD0BAD
         user = meshpb.encode(meshpb.USER, {"id": "!0bad0bad", "long_name": b"Bad\xff\xfeName\xc3",
                                            "short_name": b"\xe2\x82", "hw_model": 255})
@@ -176,11 +177,14 @@ class MalformedInputTest(FaultTestCase):
         raw = meshpb.encode_envelope({"packet": packet, "channel_id": "LongFast",
                                       "gateway_id": bad_gw.encode("latin-1")})
         self.publish(ENV_TOPIC, raw)
+        self.publish(ENV_TOPIC, mc.make_envelope(node, meshpb.BROADCAST, mc.random_packet_id(), data))
         post = self.wait_posts("overlong end")[0]
         for part in ("caf", "surrogate", "too big", "overlong end", "Bad", "Name"):
             self.assertIn(part, post["visible"])
         self.say("/nodes")
         self.wait_chat(lambda m: "0bad0bad" in m["text"])
+        self.assertEqual(len(self.posts("overlong end")), 1)
+        self.wait_log(r"dropped \(malformed\)")
         self.assert_clients_fine()
 
     # ------------------------------------------------------------ PKI, ports, topics

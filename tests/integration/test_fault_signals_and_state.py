@@ -367,7 +367,8 @@ class StateFileFaultTest(FaultTestCase):
         names = self.node_names(state_path)
         self.assertIn("Saved before", names)
         self.assertNotIn("Lost to a full disk", names)
-        self.assertEqual(sorted(os.listdir(os.path.dirname(state_path))), ["tgmesh.json"])
+        # No temporary file left; the identity file beside the state (written at the start).
+        self.assertEqual(sorted(os.listdir(os.path.dirname(state_path))), ["tgmesh.json", "tgmesh.key"])
         faults.off()
         self.start_again()
         self.wait_nodes_known(1)

@@ -18,7 +18,7 @@ from tgmesh_harness.chatflow import (ChatFlowChecks, buttons, catalog, extract, 
 
 BASE = 0x0BADCAFE
 CHAT_COMMANDS = {"send", "send_to_node", "write", "send_nearby", "nodes", "node", "help"}
-ADMIN_COMMANDS = {"status", "probe"}
+ADMIN_COMMANDS = {"status", "probe", "forget_key"}
 WITH_ARGUMENTS = ["send", "send_to_node", "send_nearby", "nodes", "node"]
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 

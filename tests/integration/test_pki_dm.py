@@ -117,18 +117,22 @@ class PkiDmTest(TgmeshTestCase):
         self.assertEqual(data["payload"].decode(), "Alice: thanks, see you")
         self.assertEqual(data.get("reply_id"), 777)
 
-    def test_the_private_key_stays_in_the_state_file(self):
+    def test_the_private_key_stays_in_the_identity_file(self):
         self.node_dm(555, "a dm")
         self.wait_chat("a dm")
         code, _secs = self.broker.stop()
         self.assertEqual(code, 0)
-        with open(self.broker.state_path) as f:
-            state = json.load(f)
-        private = base64.b64decode(state["private_key"])
+        identity_path = self.broker.state_path[:-len(".json")] + ".key"
+        with open(identity_path) as f:
+            identity = json.load(f)
+        private = base64.b64decode(identity["private_key"])
+        self.assertEqual(identity["node_id"], "!7b000001")
         self.assertEqual(mc.x25519_public(private), bytes(self.bridge_key))
-        self.assertEqual(oct(os.stat(self.broker.state_path).st_mode & 0o777), "0o600")
+        self.assertEqual(oct(os.stat(identity_path).st_mode & 0o777), "0o600")
+        with open(self.broker.state_path) as f:
+            self.assertNotIn("private_key", json.load(f))
         log = self.broker.log_text() + self.broker.stdout + self.broker.stderr
-        self.assertNotIn(state["private_key"], log)
+        self.assertNotIn(identity["private_key"], log)
         self.assertNotIn(private.hex(), log)
 
     def test_dms_between_other_nodes_stay_unread(self):

@@ -99,8 +99,18 @@ class SysTreeTest(AdminTestCase):
         marker = "marker %d" % mc.random_packet_id()
         self.uplink(self.text_envelope(marker), GATEWAY)
         self.wait_chat(marker)
-        log = self.broker.log_text()
-        lines = [line for line in log.splitlines() if "dropped (undecryptable)" in line or "dropped (other_channel)" in line]
+        # Log lines reach the file on the broker's next tick; the chat post may come first.
+        deadline = time.monotonic() + 5
+        while True:
+            log = self.broker.log_text()
+            lines = [line for line in log.splitlines()
+                     if "dropped (undecryptable)" in line or "dropped (other_channel)" in line]
+            if lines or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)  # and nothing more follows
+        lines = [line for line in self.broker.log_text().splitlines()
+                 if "dropped (undecryptable)" in line or "dropped (other_channel)" in line]
         self.assertEqual(len(lines), 1, lines)
         self.assertIn("msh/US/2/e/Other/" + GATEWAY, lines[0])
         self.assertIn("no configured channel key opens it", lines[0])
@@ -237,6 +247,19 @@ class ControlAclTest(AdminTestCase):
         self.assertIn("data", responses[0])
         counters = self.mqtt("admin-2", subscribe=SYS + "#", username="admin", password="adminpw")
         self.sys_values(counters, ["uplinks", "telegram_connected"])
+
+        # A gateway uplinks as itself and gets the downlinks; it cannot speak for another one.
+        gateway = self.mqtt(GATEWAY, subscribe="msh/US/2/e/LongFast/+", username="gateway", password="gwpw")
+        text = "from the gateway account %d" % mc.random_packet_id()
+        gateway.publish("msh/US/2/e/LongFast/" + GATEWAY, self.text_envelope(text), qos=1)
+        self.wait_chat(text)
+        spoofed = "as another gateway %d" % mc.random_packet_id()
+        gateway.publish("msh/US/2/e/LongFast/!deadbeef", mc.make_encrypted_text_envelope(
+            SENDER, meshpb.BROADCAST, mc.random_packet_id(), spoofed, gateway="!deadbeef"), qos=1)
+        self.say("/send to the mesh")
+        self.assertIsNotNone(gateway.wait_message(lambda m: m.topic.endswith("/!7b000001"), timeout=10))
+        self.assertFalse(any(spoofed in m["text"] for m in self.tg.sent_messages()))
+        self.assertIn("Denied PUBLISH from %s" % GATEWAY, self.broker.log_text())
 
         intruder = self.mqtt("gw-1", subscribe=RESPONSE, username="gateway", password="gwpw")
         intruder.publish(CONTROL, json.dumps({"commands": [{"command": "sendText", "text": "spam"}]}), qos=1)

@@ -6,7 +6,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tgmesh_harness import meshcrypto as mc, meshpb  # noqa: E402
-from tgmesh_harness.base import CHAT, NODE_NUM, TgmeshTestCase  # noqa: E402
+from tgmesh_harness.base import CHAT, NODE_NUM, TgmeshTestCase, options  # noqa: E402
 
 GATEWAYS = ("!a1b2c3d4", "!a1b2c3d5", "!a1b2c3d6")
 SENDER = 0x1A2B3C4D
@@ -58,7 +58,20 @@ class UplinkTextTest(TgmeshTestCase):
         self.assertIn(self.esc("R&D <lab>"), post["text"])
         self.assertNotIn("<lab>", post["text"])
 
-    def test_decoded_plaintext_envelope_is_posted(self):
+    def test_decoded_plaintext_envelope_is_ignored_unless_accepted(self):
+        # Firmware gateways ignore decoded envelopes while MQTT encryption is on
+        # (src/mqtt/MQTT.cpp:128-132 at v2.7.26): anyone on the broker can write one.
+        text = "plaintext uplink %d" % mc.random_packet_id()
+        env = mc.make_envelope(SENDER, meshpb.BROADCAST, mc.random_packet_id(), mc.text_data(text),
+                               gateway=GATEWAYS[2], encrypted=False, rx_snr=1.5)
+        self.uplink(env, GATEWAYS[2])
+        marker = "after the plaintext %d" % mc.random_packet_id()
+        self.uplink(self.text_envelope(marker))
+        self.wait_chat(marker)
+        self.assertEqual(self.posts_containing(text), [])
+
+    @options(accept_decoded="on")
+    def test_decoded_plaintext_envelope_is_posted_with_accept_decoded(self):
         text = "plaintext uplink %d" % mc.random_packet_id()
         env = mc.make_envelope(SENDER, meshpb.BROADCAST, mc.random_packet_id(), mc.text_data(text),
                                gateway=GATEWAYS[2], encrypted=False, rx_snr=1.5)

@@ -57,6 +57,7 @@ struct Harness {
     test::FakePublisher publisher;
     test::FakeHttp http;
     test::FakeStore store;
+    test::FakeStore identity;
     test::FakeLogger log;
     std::unique_ptr<Bridge> bridge;
     // Services::reload_config (reloadConfig over $CONTROL) when set before start(); unset, the
@@ -64,7 +65,7 @@ struct Harness {
     std::function<ConfigResult()> reload_config;
 
     void start(Config config = base_config()) {
-        Services services{clock, publisher, http, store, log, [] { return 0x12345u; }};
+        Services services{clock, publisher, http, store, identity, log, [] { return 0x12345u; }};
         if (reload_config) services.reload_config = [this] { return reload_config(); };
         bridge = std::make_unique<Bridge>(std::move(config), std::move(services));
         bridge->start();

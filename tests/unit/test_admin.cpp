@@ -31,7 +31,8 @@ const std::vector<std::string> kDropNames = {
     "malformed",         "undecryptable",   "pki_not_for_us",     "pki_unknown_sender",
     "duplicate",         "own_packet",      "other_channel",      "dm_not_for_us",
     "empty_text",        "gateway_echo",    "inbound_queue_full", "telegram_queue_full",
-    "telegram_rejected", "mesh_queue_full", "telegram_gave_up"};
+    "telegram_rejected", "mesh_queue_full", "telegram_gave_up",   "decoded",
+    "key_mismatch",      "control_flood"};
 
 std::vector<std::string> all_sys_names() {
     std::vector<std::string> names = {"version",
@@ -426,7 +427,10 @@ struct ControlRig {
     // stay in h.publisher.published.
     json::Ptr raw(const std::string& payload, const std::string& client = "admin-1",
                   const std::string& user = "admin") {
+        // A request every 200 ms stays within a client's rate (ControlApi::kClientRate).
+        h.clock.advance(200);
         h.bridge->on_control({client, user, payload});
+        h.bridge->run_due();
         std::vector<Outgoing> rest;
         std::vector<Outgoing> answers;
         for (auto& m : h.publisher.published)
@@ -443,12 +447,26 @@ struct ControlRig {
         assert_true(cJSON_IsArray(json::member(doc.get(), "responses")));
         return doc;
     }
-    // {"commands":[<commands>...]}; the responses array.
+    // {"commands":[<commands>...]}, in requests of at most ControlApi::kMaxCommands; the
+    // responses of them all, in order.
     json::Ptr run(const std::vector<std::string>& commands) {
-        std::string payload = R"({"commands":[)";
-        for (size_t i = 0; i < commands.size(); ++i)
-            payload += (i ? "," : "") + commands[i];
-        return raw(payload + "]}");
+        json::Ptr all;
+        for (size_t start = 0; start < commands.size() || !all; start += ControlApi::kMaxCommands) {
+            std::string payload = R"({"commands":[)";
+            const size_t end = std::min(commands.size(), start + ControlApi::kMaxCommands);
+            for (size_t i = start; i < end; ++i)
+                payload += (i > start ? "," : "") + commands[i];
+            json::Ptr doc = raw(payload + "]}");
+            if (!all) {
+                all = std::move(doc);
+                continue;
+            }
+            cJSON* into = cJSON_GetObjectItemCaseSensitive(all.get(), "responses");
+            cJSON* from = cJSON_GetObjectItemCaseSensitive(doc.get(), "responses");
+            while (cJSON* item = cJSON_DetachItemFromArray(from, 0))
+                cJSON_AddItemToArray(into, item);
+        }
+        return all;
     }
     // Downlinks published by the next run_due.
     std::vector<Outgoing> downlinks() {
@@ -555,6 +573,7 @@ void get_status_in_json_mode_and_anonymous_client(void**) {
     Harness h;
     h.start(c);
     h.bridge->on_control({"anon-7", "", R"({"commands":[{"command":"getStatus"}]})"});
+    h.bridge->run_due();
     assert_int_equal(h.publisher.published.size(), 1);
     auto doc = json::parse(text_of(h.publisher.published[0]));
     const cJSON* d =
@@ -626,14 +645,19 @@ void list_nodes_refuses_bad_arguments(void**) {
         R"({"command":"listNodes","offset":"1"})",
         R"({"command":"listNodes","filter":5})",
     });
-    const char* errors[] = {
-        "count must be an integer, -1 for all",  "count must be an integer, -1 for all",
-        "count must be an integer, -1 for all",  "offset must be a non-negative integer",
-        "offset must be a non-negative integer", "filter must be a string"};
+    const std::string count =
+        "count must be an integer from -1 to 100 (-1: as many as one answer "
+        "holds)";
+    const std::string errors[] = {count,
+                                  count,
+                                  count,
+                                  "offset must be a non-negative integer",
+                                  "offset must be a non-negative integer",
+                                  "filter must be a string"};
     assert_int_equal(count_of(doc), 6);
     for (int i = 0; i < 6; ++i) {
         assert_string_equal(command_of(nth(doc, i)).c_str(), "listNodes");
-        assert_string_equal(error_of(nth(doc, i)).c_str(), errors[i]);
+        assert_string_equal(error_of(nth(doc, i)).c_str(), errors[i].c_str());
         assert_null(json::member(nth(doc, i), "data"));
     }
 }
@@ -901,7 +925,7 @@ void malformed_requests_get_one_error(void**) {
         {R"({"commands":null})", "Invalid/missing commands"},
         {R"([{"command":"getStatus"}])", "Invalid/missing commands"},
         {"42", "Invalid/missing commands"},
-        {too_many, "Too many commands (at most 100)"},
+        {too_many, "Too many commands (at most 10)"},
     };
     for (const auto& c : cases) {
         auto doc = rig.raw(c.payload);
@@ -914,10 +938,10 @@ void malformed_requests_get_one_error(void**) {
     assert_int_equal(rig.h.bridge->stats().downlinks, 0);
 
     // Exactly the limit runs every command; an empty array answers nothing.
-    std::string hundred = R"({"commands":[)";
+    std::string ten = R"({"commands":[)";
     for (size_t i = 0; i < ControlApi::kMaxCommands; ++i)
-        hundred += std::string(i ? "," : "") + R"({"command":"getStatus"})";
-    assert_int_equal(count_of(rig.raw(hundred + "]}")), 100);
+        ten += std::string(i ? "," : "") + R"({"command":"getStatus"})";
+    assert_int_equal(count_of(rig.raw(ten + "]}")), ControlApi::kMaxCommands);
     assert_int_equal(count_of(rig.raw(R"({"commands":[]})")), 0);
 
     auto doc = rig.run({R"({"command":5})", "5", R"({"command":"formatDisk"})", "[]",
@@ -941,6 +965,7 @@ void control_off_answers_nothing(void**) {
     h.bridge->on_control(
         {"admin-1", "admin",
          R"({"commands":[{"command":"sendText","text":"x"},{"command":"getStatus"}]})"});
+    h.bridge->run_due();
     h.bridge->run_due();
     assert_int_equal(h.take_published().size(), 0);
     assert_string_equal(
@@ -1035,6 +1060,7 @@ void client_text_is_logged_on_one_bounded_line(void**) {
                               R"({"commands":[{"command":"getStatus\nforged: line"},)"
                               R"({"command":"sendText","text":"x","node":")" +
                                   long_ref + R"("},{"command":"\u00e9t\u00e9 \ud83c\udf10"}]})"});
+    rig.h.bridge->run_due();
     auto answer = rig.h.take_published();
     assert_int_equal(answer.size(), 1);
     auto doc = json::parse(text_of(answer[0]));
@@ -1077,6 +1103,8 @@ bool is_problem_kind(Drop d) {
         case Drop::kTelegramRejected:
         case Drop::kMeshQueueFull:
         case Drop::kTelegramGaveUp:
+        case Drop::kKeyMismatch:
+        case Drop::kControlFlood:
             return true;
         default:
             return false;
@@ -1334,7 +1362,7 @@ void mesh_send_dm_is_pki_with_a_known_key(void**) {
     user.long_name = "Hill Top";
     user.short_name = "HT";
     user.public_key = peer.public_key;
-    rig.nodes.apply_user(kHill, user);
+    rig.nodes.apply_user(kHill, user, KeySource::kEncrypted);
     rig.nodes.heard(kAlice, Reception{"!11111111", 0, 5.0f, -90, rig.clock.unix_now});
 
     auto pki = rig.send("secret", kHill);

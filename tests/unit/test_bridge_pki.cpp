@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bridge_harness.h"
+#include "tgmesh/core/identity.h"
 #include "tgmesh/core/state.h"
 #include "tgmesh/mesh/pki.h"
 
@@ -99,23 +100,70 @@ struct PkiRig {
     }
 };
 
+// The key pair lives in the identity file, written before the key is first announced, and
+// survives the loss of the state file (contract v3, "Hostile broker clients").
 void the_key_pair_is_generated_once_and_kept(void**) {
     Harness h;
     h.start();
     Bytes key = announced_key(h.take_published().at(0));
     assert_int_equal(key.size(), 32);
+    assert_true(h.identity.saves >= 1);
+    auto identity = parse_identity(*h.identity.text);
+    assert_true(identity.has_value());
+    assert_true(identity->node_id == kBridgeNode);
+    assert_true(mesh::key_pair_from_private(identity->private_key)->public_key == key);
     h.bridge->shutdown({});
     PersistentState state;
     NodeRegistry nodes;
     std::string error;
     assert_true(parse_state(*h.store.text, state, nodes, error));
-    assert_int_equal(state.private_key.size(), 32);
-    assert_true(mesh::key_pair_from_private(state.private_key)->public_key == key);
+    assert_int_equal(state.private_key.size(), 0);  // not in the state file any more
 
+    // The state file is lost (or moved aside as corrupt): the identity stays.
     Harness again;
-    again.store.text = h.store.text;
+    again.identity.text = h.identity.text;
     again.start();
     assert_true(announced_key(again.take_published().at(0)) == key);
+}
+
+void the_key_is_not_announced_before_it_is_on_disk(void**) {
+    Harness h;
+    h.identity.fail_saves = true;
+    h.start();
+    assert_int_equal(h.take_published().size(), 0);
+    assert_true(h.log.contains("cannot write the bridge's identity file"));
+    // Meanwhile the state file carries the key, so that a restart keeps it.
+    h.clock.advance(Bridge::kSaveInterval);
+    h.bridge->run_due();
+    PersistentState state;
+    NodeRegistry nodes;
+    std::string error;
+    assert_true(parse_state(*h.store.text, state, nodes, error));
+    assert_int_equal(state.private_key.size(), 32);
+    h.identity.fail_saves = false;
+    h.clock.advance(Bridge::kSaveInterval);
+    h.bridge->run_due();
+    auto out = h.take_published();
+    assert_int_equal(out.size(), 1);
+    assert_true(announced_key(out[0]) ==
+                mesh::key_pair_from_private(state.private_key)->public_key);
+    assert_true(h.log.contains("the bridge's identity file is written again"));
+}
+
+void an_identity_kept_in_an_old_state_file_moves_to_the_identity_file(void**) {
+    auto keys = *mesh::generate_key_pair();
+    PersistentState old;
+    old.node_id = 0x7b000002;
+    old.private_key = keys.private_key;
+    Config c = base_config();
+    c.node_id.reset();
+    Harness h;
+    h.store.text = serialize_state(old, NodeRegistry());
+    h.start(c);
+    assert_true(announced_key(h.take_published().at(0)) == keys.public_key);
+    auto identity = parse_identity(*h.identity.text);
+    assert_true(identity->node_id == 0x7b000002u);
+    assert_true(identity->private_key == keys.private_key);
 }
 
 void a_configured_private_key_is_used_and_not_stored(void**) {
@@ -127,6 +175,7 @@ void a_configured_private_key_is_used_and_not_stored(void**) {
     assert_true(announced_key(h.take_published().at(0)) == keys.public_key);
     h.bridge->shutdown({});
     assert_null(std::strstr(h.store.text->c_str(), "private_key"));
+    assert_null(std::strstr(h.identity.text->c_str(), "private_key"));
 }
 
 void a_dm_to_a_node_with_a_known_key_is_pki(void**) {
@@ -290,6 +339,7 @@ void message_links_survive_a_restart(void**) {
     rig.h.bridge->shutdown({});
     Harness again;
     again.store.text = rig.h.store.text;
+    again.identity.text = rig.h.identity.text;
     again.start();
     again.take_published();
     again.connect_telegram();
@@ -305,6 +355,8 @@ void message_links_survive_a_restart(void**) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_key_pair_is_generated_once_and_kept),
+        cmocka_unit_test(the_key_is_not_announced_before_it_is_on_disk),
+        cmocka_unit_test(an_identity_kept_in_an_old_state_file_moves_to_the_identity_file),
         cmocka_unit_test(a_configured_private_key_is_used_and_not_stored),
         cmocka_unit_test(a_dm_to_a_node_with_a_known_key_is_pki),
         cmocka_unit_test(an_ack_from_the_destination_marks_the_confirmation),

@@ -199,6 +199,7 @@ void a_dm_answering_a_chats_dm_goes_to_that_chat_only(void**) {
 json::Ptr diagnose(Harness& h) {
     h.take_published();
     h.bridge->on_control({"admin", "", R"({"commands":[{"command":"diagnose"}]})"});
+    h.bridge->run_due();
     for (auto& m : h.take_published()) {
         if (m.topic == kResponse) {
             auto doc = json::parse(std::string(m.payload.begin(), m.payload.end()));

@@ -195,13 +195,15 @@ void a_long_not_found_reply_is_sent_as_valid_html(void**) {
     test::FakePublisher publisher;
     test::FakeHttp http;
     test::FakeStore store;
+    test::FakeStore identity;
     test::FakeLogger log;
     auto r = load_config({{"bot_token", "123456:TEST-token_abc"},
                           {"chat_ids", "-1001"},
                           {"node_id", "!7b000001"},
                           {"mesh_interval", "0"}});
     assert_true(r.config.has_value());
-    Bridge bridge(*r.config, Services{clock, publisher, http, store, log, [] { return 7u; }});
+    Bridge bridge(*r.config,
+                  Services{clock, publisher, http, store, identity, log, [] { return 7u; }});
     bridge.start();
     bridge.run_due();
     auto me = http.take("getMe");
@@ -235,15 +237,18 @@ void a_command_name_is_logged_bounded_on_one_line(void**) {
     test::FakePublisher publisher;
     test::FakeHttp http;
     test::FakeStore store;
+    test::FakeStore identity;
     test::FakeLogger log;
     auto r = load_config({{"node_id", "!7b000001"}, {"mesh_interval", "0"}});
     assert_true(r.config.has_value());
-    Bridge bridge(*r.config, Services{clock, publisher, http, store, log, [] { return 7u; }});
+    Bridge bridge(*r.config,
+                  Services{clock, publisher, http, store, identity, log, [] { return 7u; }});
     bridge.start();
     bridge.run_due();
     publisher.published.clear();
     bridge.on_control(
         {"admin-1", "admin", reproducer("fuzz_control", "command-name-echoed-in-log")});
+    bridge.run_due();
     assert_int_equal(publisher.published.size(), 1);
     const auto& answer = publisher.published[0].payload;
     auto doc = json::parse(std::string(answer.begin(), answer.end()));
@@ -256,6 +261,7 @@ void a_command_name_is_logged_bounded_on_one_line(void**) {
     bridge.on_control({"admin-1", "admin",
                        R"({"commands":[{"command":"x\nforged"},{"command":")" +
                            std::string(100, 'n') + R"("}]})"});
+    bridge.run_due();
     assert_string_equal(log.lines[log.lines.size() - 2].c_str(),
                         "control: client admin-1 (user admin) ran x?forged (refused: Unknown "
                         "command)");

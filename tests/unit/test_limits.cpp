@@ -15,6 +15,7 @@ using tgmesh::kSecond;
 using tgmesh::Millis;
 using tgmesh::TokenBucket;
 using tgmesh::core::Dedup;
+using tgmesh::core::KeySource;
 using tgmesh::core::Node;
 using tgmesh::core::NodeRegistry;
 using tgmesh::core::Reception;
@@ -267,7 +268,7 @@ void apply_user_sets_names_hardware_and_key(void**) {
     u.hw_model = 9;
     u.role = 2;
     u.public_key = std::string(32, '\x07');
-    reg.apply_user(0x400, u);
+    reg.apply_user(0x400, u, KeySource::kEncrypted);
     const Node* n = reg.find(0x400);
     assert_non_null(n);
     assert_string_equal(n->long_name.c_str(), "Base Camp");
@@ -280,7 +281,7 @@ void apply_user_sets_names_hardware_and_key(void**) {
     // Empty fields and a key of the wrong size leave what is known.
     mesh::UserInfo partial;
     partial.public_key = std::string(16, '\x01');
-    reg.apply_user(0x400, partial);
+    reg.apply_user(0x400, partial, KeySource::kEncrypted);
     assert_string_equal(n->long_name.c_str(), "Base Camp");
     assert_string_equal(n->short_name.c_str(), "BC");
     assert_true(n->public_key == std::string(32, '\x07'));
@@ -288,7 +289,7 @@ void apply_user_sets_names_hardware_and_key(void**) {
 
 void display_name_falls_back_to_short_name_then_id(void**) {
     NodeRegistry reg;
-    reg.apply_user(0x401, user("", "SN"));
+    reg.apply_user(0x401, user("", "SN"), KeySource::kEncrypted);
     assert_string_equal(reg.find(0x401)->display_name().c_str(), "SN");
     reg.heard(0x402, rx("", 1));
     assert_string_equal(reg.find(0x402)->display_name().c_str(), "!00000402");
@@ -359,10 +360,10 @@ void by_last_heard_is_most_recent_first(void**) {
 
 NodeRegistry named_nodes() {
     NodeRegistry reg;
-    reg.apply_user(0xa1, user("Base", "BS"));
-    reg.apply_user(0xa2, user("Base Camp", "BC"));
-    reg.apply_user(0xa3, user("Hilltop Relay", "AB"));
-    reg.apply_user(0xa4, user("Valley", "AB"));
+    reg.apply_user(0xa1, user("Base", "BS"), KeySource::kEncrypted);
+    reg.apply_user(0xa2, user("Base Camp", "BC"), KeySource::kEncrypted);
+    reg.apply_user(0xa3, user("Hilltop Relay", "AB"), KeySource::kEncrypted);
+    reg.apply_user(0xa4, user("Valley", "AB"), KeySource::kEncrypted);
     return reg;
 }
 
@@ -440,7 +441,7 @@ void to_json_and_load_json_round_trip(void**) {
     u.hw_model = 43;
     u.role = 1;
     u.public_key = test::hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
-    reg.apply_user(0xdeadbeef, u);
+    reg.apply_user(0xdeadbeef, u, KeySource::kEncrypted);
     reg.heard(0xdeadbeef, rx("!0000000b", 1'760'000'100, 2, -7.5f, -110));
     reg.heard(0xdeadbeef, rx("!0000000a", 1'760'000'200, 0, 5.25f, -60));
     mesh::PositionInfo pos;

@@ -38,6 +38,7 @@ struct Services {
     Publisher& publisher;
     HttpClient& http;
     StateStore& store;
+    StateStore& identity;  // the node id and key pair, apart from the state (identity.h)
     Logger& log;
     std::function<uint32_t()> random;
     // Re-reads the configuration (SIGHUP, the control API's reloadConfig). On success the
@@ -77,6 +78,8 @@ class Bridge {
     Metrics metrics() const;
     // What stops the bridge working (diagnose over $CONTROL, /status), in `cat`'s language.
     std::vector<Finding> diagnose(const i18n::Catalog& cat) const;
+    // /forget_key and forgetNodeKey: drops a node's pinned key (logged with `who`).
+    bool forget_node_key(mesh::NodeNum node, const std::string& who);
     void run_due();
     Millis next_due() const;
     // First step of a shutdown: no more updates are taken (a poll answering now is not
@@ -103,6 +106,8 @@ class Bridge {
     void start_telegram();
     void schedule_announce(Millis at);
     void load_identity(const PersistentState& state);
+    // Writes the identity file if it changed; announcements wait until it is on disk.
+    void save_identity();
     // Runs `action` with the message id once the chat message tagged with the result is sent.
     uint64_t when_sent(std::function<void(int64_t chat_id, int64_t message_id)> action);
     uint64_t track_delivery(mesh::NodeNum dest, std::vector<uint32_t> packet_ids, int64_t chat_id,
@@ -153,7 +158,10 @@ class Bridge {
     Millis started_at_ = 0;
     Millis next_sys_at_ = kNever;
     Millis last_uplink_at_ = kNever;
-    bool key_generated_ = false;  // kept in the state file (not when from node_private_key_file)
+    bool key_generated_ = false;  // ours to keep (not from node_private_key_file)
+    bool identity_saved_ = false;
+    std::string identity_on_disk_;
+    Millis next_identity_save_at_ = 0;
     std::map<uint64_t, std::function<void(int64_t, int64_t)>> sent_actions_;
     uint64_t next_tag_ = 1;
     std::map<mesh::NodeNum, Millis> key_requested_at_;

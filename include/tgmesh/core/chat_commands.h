@@ -56,6 +56,8 @@ class ChatCommands {
         std::function<void(int64_t chat_id, int64_t message_id, const MeshRef& ref)> remember;
         // The /status text.
         std::function<std::string(const i18n::Catalog& cat)> status;
+        // Drops a node's pinned key (logged); false if it had none.
+        std::function<bool(mesh::NodeNum node)> forget_key;
     };
 
     explicit ChatCommands(Deps deps) : d_(std::move(deps)) {}
@@ -98,6 +100,7 @@ class ChatCommands {
     void help(const telegram::IncomingMessage& m, bool start);
     void probe(const telegram::IncomingMessage& m);
     void status(const telegram::IncomingMessage& m);
+    void forget_key(const telegram::IncomingMessage& m, std::string_view args);
 
     // chat_outside.cpp
     void answer_discovery(const telegram::IncomingMessage& m);

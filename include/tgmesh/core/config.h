@@ -43,6 +43,9 @@ struct Config {
     size_t max_text_bytes = 200;
     int mesh_interval_s = 3;
     bool chat_to_mesh = true;
+    // Unencrypted envelopes are ignored unless on (firmware gateways ignore them too while MQTT
+    // encryption is on); even then their NODEINFO never sets or replaces a key.
+    bool accept_decoded = false;
     bool chat_pacing = true;  // off: no rate limits of our own towards Telegram
     std::string text_prefix = "{name}: ";
     std::string probe_topic;  // default <first root>/tgmesh/probe

@@ -3,9 +3,15 @@
 // plugin. A request {"commands":[{"command":"getStatus","correlationData":"7"}, ...]} gets one
 // answer {"responses":[{"command":"getStatus","data":{...},"correlationData":"7"}, ...]} on
 // $CONTROL/tgmesh/v1/response, a failed command {"command":..,"error":"why"}. Commands:
-// getStatus, listNodes, getNode, sendText, reloadConfig, diagnose. Who may publish to the topic is
-// the broker ACL's decision; every command is logged with the client that sent it.
+// getStatus, listNodes, getNode, sendText, reloadConfig, diagnose, forgetNodeKey. Who may
+// publish to the topic is the broker ACL's decision; every command is logged with the client
+// that sent it. Without an ACL any client may publish there, so everything is bounded: commands
+// per request, nodes per listNodes answer, answer bytes, requests per client and overall per
+// second; requests wait in a bounded queue and are handled a few at a time between the
+// bridge's own work, so a flood never holds up uplinks, the chat or a shutdown.
+#include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -16,6 +22,7 @@
 #include "tgmesh/core/node_registry.h"
 #include "tgmesh/core/ports.h"
 #include "tgmesh/util/json.h"
+#include "tgmesh/util/token_bucket.h"
 
 namespace tgmesh::core {
 
@@ -29,7 +36,19 @@ class ControlApi {
   public:
     static constexpr std::string_view kTopic = "$CONTROL/tgmesh/v1";
     static constexpr std::string_view kResponseTopic = "$CONTROL/tgmesh/v1/response";
-    static constexpr size_t kMaxCommands = 100;
+    static constexpr size_t kMaxCommands = 10;
+    static constexpr size_t kMaxNodesPerAnswer = 100;
+    static constexpr size_t kMaxAnswerBytes = size_t{1} << 20;
+    // Requests a client may send: kClientRate a second with a burst of kClientBurst; all
+    // clients together kTotalRate with kTotalBurst. The excess is dropped (drops/control_flood).
+    static constexpr double kClientRate = 5;
+    static constexpr double kClientBurst = 10;
+    static constexpr double kTotalRate = 20;
+    static constexpr double kTotalBurst = 40;
+    static constexpr size_t kMaxWaiting = 100;
+    // Handled per run_due() call; the rest waits for the next turn of the worker's loop.
+    static constexpr size_t kRequestsPerTurn = 2;
+    static constexpr size_t kClientsTracked = 1000;
 
     struct Deps {
         const Config& config;
@@ -43,10 +62,20 @@ class ControlApi {
         std::function<std::string()> reload;
         // What stops the bridge working, in English.
         std::function<std::vector<Finding>()> findings;
+        // Drops a node's pinned key; false if it had none.
+        std::function<bool(mesh::NodeNum node, const std::string& who)> forget_key;
     };
 
     explicit ControlApi(Deps deps) : d_(std::move(deps)) {}
 
+    // Takes a request (or drops it: rate, queue bound) to be handled by run_due().
+    void submit(ControlRequest request);
+    // Handles up to kRequestsPerTurn waiting requests.
+    void run_due();
+    // Now while requests wait, else kNever.
+    Millis next_due() const { return waiting_.empty() ? kNever : d_.clock.now_ms(); }
+    size_t waiting() const { return waiting_.size(); }
+    // Handles one request at once (run_due's step; also what tests drive).
     void handle(const ControlRequest& request);
 
   private:
@@ -57,10 +86,16 @@ class ControlApi {
     std::string send_text(const cJSON* command, const ControlRequest& request, json::Ptr& data);
     std::string reload_config();
     std::string diagnose(json::Ptr& data);
+    std::string forget_node_key(const cJSON* command, const ControlRequest& request,
+                                json::Ptr& data);
+    bool within_rate(const std::string& client_id);
     // "node": "!xxxxxxxx", a node number or a name; nullopt with the error set.
     std::optional<mesh::NodeNum> find_node(const cJSON* command, std::string& error) const;
 
     Deps d_;
+    std::deque<ControlRequest> waiting_;
+    std::map<std::string, TokenBucket> per_client_;
+    TokenBucket total_{kTotalRate, kTotalBurst};
 };
 
 }  // namespace tgmesh::core

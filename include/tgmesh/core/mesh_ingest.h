@@ -18,6 +18,7 @@
 #include "tgmesh/core/unknown_channels.h"
 #include "tgmesh/mesh/keyring.h"
 #include "tgmesh/mesh/packet.h"
+#include "tgmesh/mesh/topic.h"
 
 namespace tgmesh::core {
 
@@ -62,8 +63,8 @@ class MeshIngest {
     const UnknownChannels& unknown_channels() const { return unknown_; }
 
   private:
-    IngestResult ingest_envelope(std::string_view topic_channel, BytesView payload);
-    IngestResult ingest_json(std::string_view topic_channel, BytesView payload);
+    IngestResult ingest_envelope(const mesh::MeshTopic& topic, BytesView payload);
+    IngestResult ingest_json(const mesh::MeshTopic& topic, BytesView payload);
     IngestResult ingest_map(BytesView payload);
     // Common path once a packet's header is known: own/duplicate checks and the registry.
     bool admit(mesh::NodeNum from, uint32_t id, const Reception& reception, IngestResult& result);
@@ -74,7 +75,8 @@ class MeshIngest {
     bool routed(std::string_view channel) const;
     // A PKI packet: opened if it is addressed to the bridge and the sender's key is known.
     std::optional<mesh::Data> open_pki(const mesh::Packet& packet, IngestResult& result);
-    void apply_payload(mesh::NodeNum from, const mesh::Data& data);
+    void apply_payload(mesh::NodeNum from, const mesh::Data& data, KeySource source);
+    void apply_user(mesh::NodeNum from, const mesh::UserInfo& user, KeySource source);
     void drop(Drop reason);
     // format_node_id of the bridge's node, formatted again only when the node changes.
     const std::string& own_id();

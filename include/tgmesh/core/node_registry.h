@@ -1,7 +1,9 @@
 #pragma once
 // What the bridge knows about each node it has heard: names, hardware, key, position,
 // battery, and the latest reception per gateway (hops away, SNR, RSSI, time). Bounded: the
-// least recently heard nodes are forgotten first.
+// least recently heard nodes are forgotten first, and every stored string as firmware bounds
+// it (long_name 39 bytes, short_name 4, gateway ids "!" + 8 hex digits). Public keys are pinned
+// as firmware pins them: the first key learned stays.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,6 +44,7 @@ struct Node {
     int64_t days_until = 0;
     bool silent_alerted = false;   // an alert went out for the current silence
     bool battery_alerted = false;  // ... for the current low-battery episode
+    uint32_t key_mismatches = 0;   // NODEINFOs refused because they carried another key
 
     // Days out of the last seven (before it was last heard) on which it was heard.
     int days_heard_count() const;
@@ -52,16 +55,37 @@ struct Node {
     std::string display_name() const;
 };
 
+// Where a NODEINFO came from decides whether it may set a key.
+enum class KeySource {
+    kEncrypted,  // opened with a channel key (or PKI): may set a node's first key
+    kPlain,      // a decoded envelope, a JSON uplink, a map report: never sets or replaces one
+};
+
+enum class UserUpdate {
+    kApplied,
+    kKeyMismatch,  // another key than the pinned one: nothing changed (counted, shown by /node)
+    kIgnored,      // no key for a node whose key is pinned: nothing changed (as firmware does)
+};
+
 class NodeRegistry {
   public:
     static constexpr size_t kDefaultCapacity = 10000;
     static constexpr size_t kMaxGatewaysPerNode = 8;
+    // meshtastic User.long_name is char[40], short_name char[5] (NUL-terminated).
+    static constexpr size_t kMaxLongName = 39;
+    static constexpr size_t kMaxShortName = 4;
 
     explicit NodeRegistry(size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
 
-    // Records that `num` was heard (any packet) through `reception`.
+    // Records that `num` was heard (any packet) through `reception`; the gateway must be a
+    // node id ("!" + 8 hex digits) or empty.
     Node& heard(mesh::NodeNum num, const Reception& reception);
-    void apply_user(mesh::NodeNum num, const mesh::UserInfo& user);
+    // A NODEINFO. Firmware pins the first key (src/mesh/NodeDB.cpp:1872-1877 at v2.7.26): once
+    // a node has one, a NODEINFO with another key or none changes nothing at all.
+    UserUpdate apply_user(mesh::NodeNum num, const mesh::UserInfo& user, KeySource source);
+    // Drops a pinned key (/forget_key, forgetNodeKey): the next NODEINFO sets it. False if the
+    // node has none.
+    bool forget_key(mesh::NodeNum num);
     void apply_position(mesh::NodeNum num, const mesh::PositionInfo& position, int64_t now);
     void apply_metrics(mesh::NodeNum num, const mesh::DeviceMetricsInfo& metrics);
     void apply_map_report(mesh::NodeNum num, const mesh::MapReportInfo& report, int64_t now);

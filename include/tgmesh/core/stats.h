@@ -24,16 +24,28 @@ enum class Drop {
     kTelegramRejected,   // Bot API refused a message (4xx)
     kMeshQueueFull,      // downlink refused: paced queue full
     kTelegramGaveUp,     // Bot API kept failing one message for 60 s while others went through
+    kDecoded,            // an unencrypted envelope, ignored as firmware does (accept_decoded)
+    kKeyMismatch,        // a NODEINFO with another key than the one pinned for that node
+    kControlFlood,       // a $CONTROL request over the rate a client (or all) may send
     kCount
 };
 
+inline constexpr std::array<std::string_view, static_cast<size_t>(Drop::kCount)> kDropNames = {
+    "malformed",         "undecryptable",   "pki_not_for_us",     "pki_unknown_sender",
+    "duplicate",         "own_packet",      "other_channel",      "dm_not_for_us",
+    "empty_text",        "gateway_echo",    "inbound_queue_full", "telegram_queue_full",
+    "telegram_rejected", "mesh_queue_full", "telegram_gave_up",   "decoded",
+    "key_mismatch",      "control_flood"};
+// An array shorter than the enum would compile with empty names: every reason needs its own.
+static_assert([] {
+    for (std::string_view name : kDropNames) {
+        if (name.empty()) return false;
+    }
+    return true;
+}());
+
 constexpr std::string_view drop_name(Drop d) {
-    constexpr std::array<std::string_view, static_cast<size_t>(Drop::kCount)> names = {
-        "malformed",         "undecryptable",   "pki_not_for_us",     "pki_unknown_sender",
-        "duplicate",         "own_packet",      "other_channel",      "dm_not_for_us",
-        "empty_text",        "gateway_echo",    "inbound_queue_full", "telegram_queue_full",
-        "telegram_rejected", "mesh_queue_full", "telegram_gave_up"};
-    return names[static_cast<size_t>(d)];
+    return kDropNames[static_cast<size_t>(d)];
 }
 
 struct Stats {

@@ -1,7 +1,8 @@
 #pragma once
 // getMe once, then getUpdates long polling. The offset advances past an update only after the
 // handler has run, so an update is confirmed to Telegram (by the next getUpdates) only once it
-// has been handled; the offset is saved in the state file for restarts.
+// has been handled, and only after the before-confirm handler ran (the bridge saves its state
+// there: a /send confirmed to Telegram is on disk); the offset is saved for restarts.
 #include <functional>
 #include <optional>
 #include <string>
@@ -35,6 +36,10 @@ class Poller {
     void set_connected_handler(std::function<void()> handler) {
         on_connected_ = std::move(handler);
     }
+    // Runs before a getUpdates that confirms updates handled since the last one.
+    void set_before_confirm_handler(std::function<void()> handler) {
+        before_confirm_ = std::move(handler);
+    }
     // Forgets any request in flight; the caller cancels the HTTP transfers.
     void stop();
     bool running() const { return phase_ != Phase::kStopped; }
@@ -47,7 +52,10 @@ class Poller {
     bool unauthorized() const { return health_.unauthorized(); }
 
     int64_t offset() const { return offset_; }
-    void set_offset(int64_t offset) { offset_ = offset; }
+    void set_offset(int64_t offset) {
+        offset_ = offset;
+        confirmed_offset_ = offset;  // already confirmed, or never seen: nothing to save first
+    }
     const std::string& bot_username() const { return bot_username_; }
 
     void run_due(Millis now);
@@ -70,6 +78,8 @@ class Poller {
     core::Stats& stats_;
     UpdateHandler handler_;
     std::function<void()> on_connected_;
+    std::function<void()> before_confirm_;
+    int64_t confirmed_offset_ = -1;  // the offset of the latest getUpdates sent
     Phase phase_ = Phase::kStopped;
     Phase after_wait_ = Phase::kNeedMe;
     Millis next_at_ = 0;

@@ -44,7 +44,8 @@ const Catalog kEnglish = {
     .help_admin =
         "\n<b>Admins</b>\n"
         "/status — uptime, gateways, queues and counters\n"
-        "/probe — check that the bridge publishes to the broker",
+        "/probe — check that the bridge publishes to the broker\n"
+        "/forget_key <i>!id|name</i> — forget a node's pinned public key",
     .start_group =
         "In groups I only see plain messages when privacy mode is off (BotFather → "
         "/setprivacy → Disable, then remove and re-add me) or when I am an admin. "
@@ -124,6 +125,21 @@ const Catalog kEnglish = {
     .node_key_known = "🔐 Public key known: DMs are end-to-end encrypted",
     .node_key_unknown = "Public key not known yet",
     .node_heard_via = "Heard via:",
+    .node_key_mismatches =
+        "⚠️ "
+        "{n} NODEINFO with another key refused: the first key stays pinned, as on the nodes. "
+        "If the node really has a new key: <code>/forget_key {id}</code>",
+    .usage_forget_key =
+        "Usage: <code>/forget_key !a1b2c3d4</code> (or a node's name): forgets the node's "
+        "pinned public key; its next NODEINFO sets it again",
+    .key_forgotten =
+        "🔓 Forgot the public key of {node}: its next NODEINFO sets it; DMs use the channel key "
+        "until then.",
+    .key_none = "{node} has no public key to forget.",
+    .not_a_node =
+        "✋ {query} is not a node you can write to (the broadcast address, 0 or the "
+        "bridge itself).",
+    .cmd_forget_key = "Forget a node's pinned public key",
     .status_title = "<b>Bridge status</b> · up {uptime}",
     .status_gateways = "Gateways in the last 15 min: {n}",
     .status_gateway = "• {gateway} · nodes: {nodes} · last {age}",
@@ -143,7 +159,7 @@ const Catalog kEnglish = {
         "use /status and /probe here.",
     .admin_chat_only =
         "This private chat is not bridged with the mesh: only the admin commands work here "
-        "(/status, /probe).",
+        "(/status, /probe, /forget_key).",
     .finding_no_uplinks =
         "No uplink from any gateway in the {minutes} min since start: check that the gateways' "
         "MQTT root is in topic_root, that uplink is enabled on their channel, and that they "

@@ -85,6 +85,13 @@ struct Catalog {
     std::string_view node_key_known;
     std::string_view node_key_unknown;
     std::string_view node_heard_via;
+    std::string_view node_key_mismatches;  // {n} {id}
+    // /forget_key
+    std::string_view usage_forget_key;
+    std::string_view key_forgotten;  // {node}
+    std::string_view key_none;       // {node}
+    std::string_view not_a_node;     // {query}: !00000000, !ffffffff or the bridge's own id
+    std::string_view cmd_forget_key;
     // /status
     std::string_view status_title;     // {uptime}
     std::string_view status_gateways;  // {n}
