@@ -63,9 +63,10 @@ elif [ -n "${1:-}" ] && [ "$1" -eq "$1" ] 2>/dev/null; then
 fi
 harnesses=${*:-$ALL}
 
-# clang and its libFuzzer runtime (Debian 12: clang 14).
+# clang and its libFuzzer runtime (Debian 12: clang 14); llvm for llvm-symbolizer, so that a
+# crash's stack names functions and lines.
 missing=""
-for pkg in clang libclang-rt-14-dev; do
+for pkg in clang libclang-rt-14-dev llvm; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then

@@ -11,9 +11,11 @@ what=${1:-all}
 
 # The plugin: compiler and CMake, the broker and its plugin headers (mosquitto_broker.h and
 # mosquitto_plugin.h are in mosquitto-dev, but they include mosquitto.h, which only
-# libmosquitto-dev has), libcurl, cJSON, OpenSSL, protobuf-c; mosquitto-clients for the
-# mosquitto_sub / mosquitto_rr commands run-bridge.sh prints.
-RUN="build-essential cmake pkg-config
+# libmosquitto-dev has), libcurl, cJSON, OpenSSL, protobuf-c; ca-certificates, the CA bundle
+# libcurl verifies api.telegram.org with (only a Recommends of libcurl4, which
+# --no-install-recommends leaves out); mosquitto-clients for the mosquitto_sub / mosquitto_rr
+# commands run-bridge.sh prints.
+RUN="build-essential cmake pkg-config ca-certificates
   mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
   libcurl4-openssl-dev libcjson-dev libssl-dev
   libprotobuf-c-dev protobuf-c-compiler"
