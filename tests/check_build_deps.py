@@ -205,7 +205,8 @@ def check(build, without=None):
     problems = []
     for target, paths in sorted(used.items()):
         allowed = allowed_run if target in RUN_TARGETS | {"(run time)"} else allowed_all
-        which = "install-deps.sh run" if target in RUN_TARGETS else "install-deps.sh"
+        which = ("install-deps.sh run" if target in RUN_TARGETS | {"(run time)"}
+                 else "install-deps.sh")
         for p in sorted(paths):
             pkg = owner[p]
             if pkg is None:
