@@ -1,4 +1,4 @@
-// Text utilities: mesh::chunk_text, the utf8 functions, base64 and hex.
+// Text utilities: mesh::chunk_text, the utf8 functions, base64 and hex, PSK forms.
 // Input: three parameter bytes (max_bytes, max_parts, prefix length), the prefix, the text.
 // The whole input also goes through the utf8 and codec checks.
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fuzz_support.h"
+#include "tgmesh/mesh/channel_key.h"
 #include "tgmesh/mesh/node_id.h"
 #include "tgmesh/mesh/text_chunker.h"
 #include "tgmesh/util/base64.h"
@@ -99,6 +100,20 @@ void check_codecs(std::string_view s) {
     // node ids
     if (auto num = mesh::parse_node_id(s)) {
         fuzz::check(mesh::parse_node_id(mesh::format_node_id(*num)) == num);
+    }
+    // PSKs in every form channel_keys takes expand as firmware does: none, 16 or 32 bytes;
+    // the same bytes written as 0x hex or base64: read the same.
+    if (auto psk = mesh::parse_psk(s)) {
+        auto key = mesh::expand_psk(*psk);
+        fuzz::check(key.has_value() == (psk->size() <= 32));
+        if (key) {
+            fuzz::check(key->empty() || key->size() == 16 || key->size() == 32);
+            fuzz::check(psk->size() <= 1 || key->compare(0, psk->size(), *psk) == 0);
+        }
+        if (!psk->empty()) {
+            fuzz::check(mesh::parse_psk("0x" + to_hex(*psk)) == psk);
+            fuzz::check(mesh::parse_psk("base64:" + base64_encode(*psk)) == psk);
+        }
     }
 }
 

@@ -152,6 +152,11 @@ void Handoff::log(core::LogLevel level, std::string line) {
     tick_work_.store(true, std::memory_order_release);
 }
 
+std::vector<core::Outgoing> Handoff::not_yet_published() const {
+    std::lock_guard lock(mu_);
+    return outgoing_;
+}
+
 std::vector<core::Outgoing> Handoff::take_unpublished() {
     std::lock_guard lock(mu_);
     std::vector<core::Outgoing> out;

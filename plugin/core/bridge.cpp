@@ -30,7 +30,7 @@ Bridge::Bridge(Config config, Services services)
       alerts_(config_, nodes_),
       commands_(
           {config_, nodes_, downlinks_, mesh_outbox_, s_.publisher, chat_outbox_, s_.clock, stats_,
-           drops_, messages_,
+           drops_, messages_, sent_dms_,
            [this](mesh::NodeNum dest, std::vector<uint32_t> ids, int64_t chat,
                   std::optional<int64_t> thread, const std::string& html) {
                return track_delivery(dest, std::move(ids), chat, thread, html);
@@ -44,7 +44,8 @@ Bridge::Bridge(Config config, Services services)
                return format_status(metrics(), nodes_, s_.clock.unix_seconds(), diagnose(cat), cat);
            },
            [this](mesh::NodeNum node) { return forget_node_key(node, "an admin in the chat"); }}),
-      control_({config_, nodes_, MeshSendContext{nodes_, downlinks_, mesh_outbox_, stats_, drops_},
+      control_({config_, nodes_,
+                MeshSendContext{nodes_, downlinks_, mesh_outbox_, stats_, drops_, sent_dms_},
                 s_.publisher, s_.log, s_.clock, [this] { return metrics(); },
                 [this] { return reload_config(); },
                 [this] { return diagnose(i18n::catalog(Language::kEn)); },
@@ -56,7 +57,8 @@ Bridge::Bridge(Config config, Services services)
     // them: a /send confirmed in the chat survives a kill -9.
     poller_.set_before_confirm_handler([this] {
         if (!dirty_) return;
-        save_state({});
+        // With what the broker has not published yet: a /send may be waiting for its tick.
+        save_state(s_.publisher.not_yet_published());
         next_save_at_ = s_.clock.now_ms() + kSaveInterval;
     });
     mesh_outbox_.set_interval(config_.mesh_interval_s * kSecond);
@@ -162,6 +164,8 @@ void Bridge::load_state() {
     load_identity(state);
     messages_.restore(state.message_links);
     dm_origins_.restore(state.dm_origins);
+    ingest_.restore_gateways(state.gateways);
+    key_requests_ = state.key_requests;
     poller_.set_offset(state.telegram_offset);
     for (auto& m : state.mesh_queue)
         mesh_outbox_.push(std::move(m));
@@ -173,7 +177,11 @@ void Bridge::load_state() {
 void Bridge::start() {
     started_at_ = s_.clock.now_ms();
     load_state();
-    if (config_.downlink == DownlinkMode::kProtobuf) schedule_announce(s_.clock.now_ms());
+    // Nothing announced into the broker while it loads (no gateway is connected yet): within
+    // kAnnounceAfterFirstUplink of the run's first uplink, at the latest a minute from now.
+    if (config_.downlink == DownlinkMode::kProtobuf) {
+        next_announce_at_ = s_.clock.now_ms() + kAnnounceAtTheLatest;
+    }
     start_telegram();
     next_save_at_ = s_.clock.now_ms() + kSaveInterval;
     if (config_.sys_interval_s > 0) next_sys_at_ = s_.clock.now_ms();
@@ -249,6 +257,11 @@ void Bridge::schedule_announce(Millis at) {
 
 void Bridge::on_mqtt_message(std::string_view topic, BytesView payload) {
     last_uplink_at_ = s_.clock.now_ms();
+    // Gateways are connected now: the run's first announcement goes out soon, not into the
+    // empty broker of the plugin's load.
+    if (!announced_this_run_ && config_.downlink == DownlinkMode::kProtobuf) {
+        schedule_announce(last_uplink_at_ + kAnnounceAfterFirstUplink);
+    }
     IngestResult result = ingest_.ingest(topic, payload);
     dirty_ = true;
     handle_mesh_result(result);
@@ -256,18 +269,28 @@ void Bridge::on_mqtt_message(std::string_view topic, BytesView payload) {
 
 void Bridge::handle_mesh_result(const IngestResult& result) {
     const bool virtual_node = config_.downlink == DownlinkMode::kProtobuf;
-    if (result.new_gateway && virtual_node) {
-        schedule_announce(s_.clock.now_ms() + kAnnounceAfterNewGateway);
+    if (!result.new_gateway.empty() && virtual_node && announced_this_run_) {
+        // A gateway that did not hear this run's broadcast: our NODEINFO to it alone, over
+        // MQTT only. It learns the key; nothing goes on the air.
+        if (auto gateway = mesh::parse_node_id(result.new_gateway)) {
+            owe(downlinks_.nodeinfo_for_gateway(*gateway));
+        }
     }
-    if (result.routing) {
-        receipts_.on_routing(result.routing->from, result.routing->request_id,
-                             result.routing->error_reason);
+    if (result.routing) on_routing(*result.routing);
+    if (result.ack_wanted && virtual_node) ack(result.ack_wanted->first, result.ack_wanted->second);
+    if (result.repeat_ack && virtual_node) {
+        auto it = acked_.find(*result.repeat_ack);
+        if (it != acked_.end() && s_.clock.now_ms() - it->second >= kReAckGap) {
+            ack(result.repeat_ack->first, result.repeat_ack->second);
+        }
     }
-    if (result.ack_wanted && virtual_node) {
-        mesh_outbox_.push(
-            downlinks_.routing_ack(result.ack_wanted->first, result.ack_wanted->second));
+    if (result.pki_unknown && virtual_node) {
+        // Firmware answers this NAK with its NODEINFO (src/mesh/ReliableRouter.cpp:134-139).
+        const auto [from, id] = *result.pki_unknown;
+        if (first_in_a_while(nak35_sent_at_, from, kNakGap)) {
+            owe(downlinks_.routing(from, id, mesh::kRoutingPkiUnknownPubkey));
+        }
     }
-    if (result.key_wanted) request_key(*result.key_wanted);
     if (result.heard) {
         post_alerts(
             alerts_.observe(*result.heard, result.new_node, i18n::catalog(config_.language)));
@@ -292,8 +315,10 @@ uint64_t Bridge::track_delivery(mesh::NodeNum dest, std::vector<uint32_t> packet
         dm_origins_.remember({id, chat_id, thread_id});
     dirty_ = true;
     const Millis deadline = s_.clock.now_ms() + config_.ack_timeout_s * kSecond;
+    const SentDmPart* first = packet_ids.empty() ? nullptr : sent_dms_.find(packet_ids.front());
+    const bool legacy = first != nullptr && !first->pki;
     const uint64_t receipt =
-        receipts_.track(dest, std::move(packet_ids), chat_id, confirmation_html, deadline);
+        receipts_.track(dest, std::move(packet_ids), chat_id, confirmation_html, deadline, legacy);
     return when_sent([this, receipt](int64_t, int64_t message_id) {
         receipts_.confirmation_sent(receipt, message_id);
     });
@@ -307,8 +332,11 @@ void Bridge::report_delivery(DeliveryReport report) {
             outcome = std::string(cat.delivered);
             break;
         case DeliveryOutcome::kFailed:
-            outcome = i18n::fill(cat.not_delivered,
-                                 {{"reason", i18n::routing_error_text(cat, report.error_reason)}});
+            outcome = i18n::fill(
+                cat.not_delivered,
+                {{"reason", report.legacy && report.error_reason == mesh::kRoutingNoChannel
+                                ? std::string(cat.legacy_dm_refused)
+                                : i18n::routing_error_text(cat, report.error_reason)}});
             break;
         case DeliveryOutcome::kTimedOut:
             outcome = i18n::fill(cat.no_ack, {{"s", std::to_string(config_.ack_timeout_s)}});
@@ -321,20 +349,83 @@ void Bridge::report_delivery(DeliveryReport report) {
     chat_outbox_.enqueue(std::move(edit));
 }
 
-bool Bridge::first_in_a_while(std::map<mesh::NodeNum, Millis>& last, mesh::NodeNum node) {
+bool Bridge::first_in_a_while(std::map<mesh::NodeNum, Millis>& last, mesh::NodeNum node,
+                              Millis gap) {
     const Millis now = s_.clock.now_ms();
     if (last.size() > NodeRegistry::kDefaultCapacity) last.clear();
     auto [it, first] = last.try_emplace(node, now);
-    if (!first && now - it->second < kNodeInfoExchangeGap) return false;
+    if (!first && now - it->second < gap) return false;
     it->second = now;
     return true;
 }
 
 void Bridge::request_key(mesh::NodeNum node) {
     if (config_.downlink != DownlinkMode::kProtobuf) return;
-    if (first_in_a_while(key_requested_at_, node)) {
-        mesh_outbox_.push(downlinks_.nodeinfo(node, true));
+    // Firmware answers a NODEINFO request at most once per requester in 12 h, the window
+    // sliding with each request (src/modules/NodeInfoModule.cpp:33-45, 135-159, 2.7.17+):
+    // asking more often only silences the node longer. Kept across restarts.
+    const int64_t now = s_.clock.unix_seconds();
+    if (key_requests_.size() >= NodeRegistry::kDefaultCapacity) {
+        std::erase_if(key_requests_,
+                      [&](const auto& entry) { return now - entry.second >= kKeyRequestGapS; });
     }
+    auto it = key_requests_.find(node);
+    if (it != key_requests_.end() && now - it->second < kKeyRequestGapS) return;
+    key_requests_[node] = now;
+    dirty_ = true;
+    mesh_outbox_.push(downlinks_.nodeinfo(node, true));
+}
+
+void Bridge::owe(Outgoing message) {
+    if (mesh_outbox_.push_urgent(std::move(message))) {
+        ++stats_.downlinks;
+        return;
+    }
+    stats_.drop(Drop::kMeshQueueFull);
+    drops_.note(Drop::kMeshQueueFull, "a ROUTING answer (a flood of packets asking for ACKs)");
+}
+
+void Bridge::ack(mesh::NodeNum from, uint32_t id) {
+    owe(downlinks_.routing(from, id));
+    if (acked_.size() >= kAcksRemembered) acked_.clear();
+    acked_[{from, id}] = s_.clock.now_ms();
+}
+
+void Bridge::on_routing(const RoutingAnswer& r) {
+    if (r.error_reason == mesh::kRoutingPkiUnknownPubkey) {
+        if (auto part = sent_dms_.resend_of(r.from, r.request_id)) {
+            // The node cannot open our PKI DM without our key: our NODEINFO to it, then the
+            // part once more as a new packet; the chat's receipt follows the new one.
+            mesh_outbox_.push(downlinks_.nodeinfo(r.from));
+            const Node* node = nodes_.find(r.from);
+            TextRequest text;
+            text.to = r.from;
+            text.text = part->text;
+            text.peer_public_key = node ? node->public_key : Bytes();
+            text.reply_id = part->reply_id;
+            text.hop_limit = part->hop_limit;
+            Downlink again = downlinks_.text(text);
+            part->pki = again.pki;
+            sent_dms_.remember(again.packet_id, *part);
+            mesh_outbox_.push(std::move(again.message));
+            stats_.downlinks += 2;
+            receipts_.replace_part(r.from, r.request_id, again.packet_id);
+            if (const DmOrigin* origin = dm_origins_.find(r.request_id)) {
+                dm_origins_.remember({again.packet_id, origin->chat_id, origin->thread_id});
+            }
+            dirty_ = true;
+            s_.log.log(LogLevel::kInfo, mesh::format_node_id(r.from) +
+                                            " does not know the bridge's key yet: sent it our "
+                                            "NODEINFO and the DM once more");
+            return;
+        }
+    }
+    if (r.error_reason == mesh::kRoutingNoChannel) {
+        // Firmware 2.7.14+ refuses DMs sent with the channel key: wait for its key from now on.
+        const SentDmPart* part = sent_dms_.find(r.request_id);
+        if (part && part->to == r.from && !part->pki) sent_dms_.note_legacy_refused(r.from);
+    }
+    receipts_.on_routing(r.from, r.request_id, r.error_reason);
 }
 
 void Bridge::answer_nodeinfo(mesh::NodeNum node) {
@@ -552,6 +643,7 @@ void Bridge::run_due() {
     // The key goes out only once it is on disk: announced and then lost, it would be pinned by
     // nodes that then drop everything signed with the next one.
     if (now >= next_announce_at_ && identity_saved_) {
+        announced_this_run_ = true;
         mesh_outbox_.push(downlinks_.nodeinfo());
         last_announce_at_ = now;
         next_announce_at_ = now + kAnnounceInterval;
@@ -596,6 +688,8 @@ void Bridge::save_state(const std::vector<Outgoing>& extra_unpublished) {
     if (key_generated_ && !identity_saved_) state.private_key = downlinks_.keys().private_key;
     state.message_links = messages_.links();
     state.dm_origins = dm_origins_.list();
+    state.gateways = ingest_.gateways();
+    state.key_requests = key_requests_;
     std::string error;
     if (s_.store.save(serialize_state(state, nodes_), error)) {
         dirty_ = false;

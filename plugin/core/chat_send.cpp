@@ -57,8 +57,8 @@ void ChatCommands::send(const IncomingMessage& m, std::string_view text, const S
     request.reply_id = spec.reply_id;
     request.hop_limit = spec.hop_limit;
     request.origin = origin;
-    MeshSendResult sent =
-        queue_mesh_text({d_.nodes, d_.downlinks, d_.mesh_outbox, d_.stats, d_.drops}, request);
+    MeshSendResult sent = queue_mesh_text(
+        {d_.nodes, d_.downlinks, d_.mesh_outbox, d_.stats, d_.drops, d_.sent_dms}, request);
     switch (sent.status) {
         case Status::kQueued:
             break;
@@ -72,6 +72,9 @@ void ChatCommands::send(const IncomingMessage& m, std::string_view text, const S
                                                {"part_bytes", std::to_string(sent.part_bytes)}}));
         case Status::kQueueFull:
             return reply(m, i18n::fill(cat().queue_full, {{"n", std::to_string(sent.ahead)}}));
+        case Status::kNeedsKey:
+            d_.request_key(spec.to);
+            return reply(m, i18n::fill(cat().dm_needs_key, {{"node", spec.target_html}}));
     }
     const bool direct = spec.to != mesh::kBroadcast;
     const bool pki = sent.pki;

@@ -300,16 +300,16 @@ std::string set_channel_keys(const std::string& v, Config& c) {
         for (const auto& existing : c.channel_keys) {
             if (existing.name == name) return "channel " + in_quotes(name) + " is listed twice";
         }
-        Bytes psk;
-        if (!b64.empty()) {
-            auto decoded = base64_decode(b64);
-            if (!decoded) return "the key of " + in_quotes(name) + " is not valid base64";
-            psk = *decoded;
+        auto psk = mesh::parse_psk(b64);
+        if (!psk) {
+            return "the key of " + in_quotes(name) +
+                   " must be base64 (optionally base64:...), 0x followed by hex digits, none, "
+                   "default or simple0 to simple10";
         }
-        auto key = mesh::expand_psk(psk);
+        auto key = mesh::expand_psk(*psk);
         if (!key) {
-            return "the key of " + in_quotes(name) + " is " + std::to_string(psk.size()) +
-                   " bytes; a PSK must be 0, 1, 16 or 32 bytes";
+            return "the key of " + in_quotes(name) + " is " + std::to_string(psk->size()) +
+                   " bytes; a PSK has at most 32";
         }
         c.channel_keys.push_back(mesh::make_channel_key(name, *key));
     }

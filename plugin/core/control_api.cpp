@@ -354,6 +354,9 @@ std::string ControlApi::send_text(const cJSON* command, const ControlRequest& re
                    " parts of " + std::to_string(sent.part_bytes) + " bytes)";
         case Status::kQueueFull:
             return "mesh queue full (" + std::to_string(sent.ahead) + " waiting)";
+        case Status::kNeedsKey:
+            return "node " + mesh::format_node_id(send.to) +
+                   " refuses DMs sent with the channel key and its public key is not known yet";
     }
     data = json::make_object();
     cJSON* o = data.get();

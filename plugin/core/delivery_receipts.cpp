@@ -5,7 +5,8 @@
 namespace tgmesh::core {
 
 uint64_t DeliveryReceipts::track(mesh::NodeNum dest, std::vector<uint32_t> packet_ids,
-                                 int64_t chat_id, std::string confirmation_html, Millis deadline) {
+                                 int64_t chat_id, std::string confirmation_html, Millis deadline,
+                                 bool legacy) {
     if (deliveries_.size() >= kMaxTracked) deliveries_.erase(deliveries_.begin());
     const uint64_t tag = next_tag_++;
     Delivery& d = deliveries_[tag];
@@ -14,7 +15,16 @@ uint64_t DeliveryReceipts::track(mesh::NodeNum dest, std::vector<uint32_t> packe
     d.chat_id = chat_id;
     d.confirmation_html = std::move(confirmation_html);
     d.deadline = deadline;
+    d.legacy = legacy;
     return tag;
+}
+
+void DeliveryReceipts::replace_part(mesh::NodeNum dest, uint32_t old_id, uint32_t new_id) {
+    for (auto& [tag, d] : deliveries_) {
+        if (d.dest != dest || d.outcome) continue;
+        auto part = std::find(d.waiting.begin(), d.waiting.end(), old_id);
+        if (part != d.waiting.end()) *part = new_id;
+    }
 }
 
 void DeliveryReceipts::confirmation_sent(uint64_t tag, int64_t message_id) {
@@ -51,8 +61,8 @@ void DeliveryReceipts::settle(uint64_t tag, DeliveryOutcome outcome, uint32_t er
 void DeliveryReceipts::report_if_ready(std::map<uint64_t, Delivery>::iterator it) {
     Delivery& d = it->second;
     if (!d.outcome || !d.message_id) return;
-    DeliveryReport report{d.chat_id, *d.message_id, std::move(d.confirmation_html), *d.outcome,
-                          d.error_reason};
+    DeliveryReport report{d.chat_id,  *d.message_id,  std::move(d.confirmation_html),
+                          *d.outcome, d.error_reason, d.legacy};
     deliveries_.erase(it);
     sink_(std::move(report));
 }

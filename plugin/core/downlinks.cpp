@@ -70,14 +70,14 @@ Downlink Downlinks::channel_packet(mesh::NodeNum to, const mesh::Data& data, boo
 }
 
 Downlink Downlinks::pki_packet(mesh::NodeNum to, const mesh::Data& data,
-                               const Bytes& peer_public_key) {
-    mesh::Packet h = header(to, true);
+                               const Bytes& peer_public_key, std::optional<uint32_t> hop_limit) {
+    mesh::Packet h = header(to, true, hop_limit);
     const uint32_t extra = random_();
     const Bytes extra_nonce(reinterpret_cast<const char*>(&extra), sizeof extra);
     auto key = pki_key_with(peer_public_key);
     auto cipher = key ? mesh::pki_encrypt(*key, h.id, h.from, extra_nonce, mesh::encode_data(data))
                       : std::nullopt;
-    if (!cipher) return channel_packet(to, data, true);  // a degenerate key: fall back
+    if (!cipher) return channel_packet(to, data, true, {}, hop_limit);  // a degenerate key
     // PKI packets travel with channel 0 (no hash) under the pseudo-channel "PKI".
     h.channel = 0;
     h.pki_encrypted = true;
@@ -114,7 +114,9 @@ Downlink Downlinks::text(const TextRequest& r) {
     data.reply_id = r.reply_id;
     if (r.emoji) data.emoji = 1;
     const bool direct = r.to != mesh::kBroadcast;
-    if (direct && can_pki(r.peer_public_key)) return pki_packet(r.to, data, r.peer_public_key);
+    if (direct && can_pki(r.peer_public_key)) {
+        return pki_packet(r.to, data, r.peer_public_key, r.hop_limit);
+    }
     // A DM that cannot be PKI goes with the bridged channel's key.
     return channel_packet(r.to, data, direct, direct ? std::string_view() : r.channel, r.hop_limit);
 }
@@ -134,10 +136,16 @@ Outgoing Downlinks::nodeinfo(mesh::NodeNum to, bool want_response) {
     return channel_packet(to, data, false).message;
 }
 
-Outgoing Downlinks::routing_ack(mesh::NodeNum to, uint32_t request_id) {
+Outgoing Downlinks::nodeinfo_for_gateway(mesh::NodeNum gateway) {
+    Outgoing out = nodeinfo(gateway);
+    out.client_id = mesh::format_node_id(gateway);
+    return out;
+}
+
+Outgoing Downlinks::routing(mesh::NodeNum to, uint32_t request_id, uint32_t error_reason) {
     mesh::Data data;
     data.portnum = mesh::port::kRouting;
-    data.payload = mesh::encode_routing(0);
+    data.payload = mesh::encode_routing(error_reason);
     data.request_id = request_id;
     data.bitfield = mesh::kBitfieldOkToMqtt;
     return channel_packet(to, data, false).message;

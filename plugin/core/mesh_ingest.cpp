@@ -48,8 +48,17 @@ IngestResult MeshIngest::ingest(std::string_view topic, BytesView payload) {
     return {};
 }
 
+void MeshIngest::restore_gateways(const std::vector<std::string>& gateways) {
+    gateways_seen_.clear();
+    for (const auto& g : gateways) {
+        if (mesh::parse_node_id(g) && gateways_seen_.size() < kMaxGatewaysRemembered) {
+            gateways_seen_.insert(g);
+        }
+    }
+}
+
 bool MeshIngest::admit(mesh::NodeNum from, uint32_t id, const Reception& reception,
-                       IngestResult& result) {
+                       IngestResult& result, const mesh::Packet* packet) {
     if (from == downlinks_.node()) {
         drop(Drop::kOwnPacket);
         return false;
@@ -57,13 +66,18 @@ bool MeshIngest::admit(mesh::NodeNum from, uint32_t id, const Reception& recepti
     if (!reception.gateway.empty() && !gateways_seen_.count(reception.gateway) &&
         gateways_seen_.size() < kMaxGatewaysRemembered) {
         gateways_seen_.insert(reception.gateway);
-        result.new_gateway = true;
+        result.new_gateway = reception.gateway;
     }
     // Every copy updates the per-gateway reception; only the first is handled further.
     result.heard = from;
     result.new_node = nodes_.find(from) == nullptr;
     nodes_.heard(from, reception);
     if (id != 0 && !dedup_.first_sighting(from, id, clock_.now_ms())) {
+        // A sender retransmits until it hears the ACK; firmware ACKs a repeat again
+        // (src/mesh/NextHopRouter.cpp:67-75 at v2.7.26).
+        if (packet && packet->to == downlinks_.node() && packet->want_ack) {
+            result.repeat_ack = std::make_pair(from, id);
+        }
         drop(Drop::kDuplicate);
         return false;
     }
@@ -156,7 +170,8 @@ std::optional<mesh::Data> MeshIngest::open_pki(const mesh::Packet& p, IngestResu
     const Node* sender = nodes_.find(p.from);
     if (sender == nullptr || sender->public_key.size() != mesh::kPkiKeyBytes) {
         drop(Drop::kPkiUnknownSender);
-        result.key_wanted = p.from;
+        // As firmware answers it (src/mesh/ReliableRouter.cpp:117-121 at v2.7.26).
+        if (p.want_ack && p.id != 0) result.pki_unknown = std::make_pair(p.from, p.id);
         return std::nullopt;
     }
     auto key = downlinks_.pki_key_with(sender->public_key);
@@ -198,7 +213,7 @@ IngestResult MeshIngest::ingest_envelope(const mesh::MeshTopic& topic, BytesView
         return result;
     }
     Reception reception{env->gateway_id, p.hops_away(), p.rx_snr, p.rx_rssi, clock_.unix_seconds()};
-    if (!admit(p.from, p.id, reception, result)) return result;
+    if (!admit(p.from, p.id, reception, result, &p)) return result;
 
     std::optional<mesh::Data> data;
     std::string channel = env->channel_id.empty() ? std::string(topic_channel) : env->channel_id;

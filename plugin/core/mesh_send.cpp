@@ -22,6 +22,10 @@ MeshSendResult queue_mesh_text(const MeshSendContext& ctx, const MeshSendRequest
     const Node* node = direct ? ctx.nodes.find(request.to) : nullptr;
     const Bytes peer_key = node ? node->public_key : Bytes();
     result.pki = direct && ctx.downlinks.can_pki(peer_key);
+    if (direct && !result.pki && ctx.sent_dms.refuses_legacy(request.to)) {
+        result.status = Status::kNeedsKey;
+        return result;
+    }
     result.part_bytes = ctx.downlinks.max_text_bytes(result.pki);
     auto parts = mesh::chunk_text(request.prefix, clean, result.part_bytes);
     if (parts.empty()) {
@@ -47,6 +51,10 @@ MeshSendResult queue_mesh_text(const MeshSendContext& ctx, const MeshSendRequest
         text.hop_limit = request.hop_limit;
         Downlink downlink = ctx.downlinks.text(text);
         if (downlink.packet_id != 0) result.packet_ids.push_back(downlink.packet_id);
+        if (direct && downlink.packet_id != 0) {
+            ctx.sent_dms.remember(downlink.packet_id, {request.to, part, request.reply_id,
+                                                       request.hop_limit, downlink.pki, false});
+        }
         ctx.outbox.push(std::move(downlink.message));
         ++ctx.stats.downlinks;
     }

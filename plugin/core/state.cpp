@@ -88,6 +88,27 @@ json::Ptr dm_origins_json(const std::vector<DmOrigin>& origins) {
     return array;
 }
 
+json::Ptr key_requests_json(const std::map<mesh::NodeNum, int64_t>& requests) {
+    auto object = json::make_object();
+    for (const auto& [node, at] : requests)
+        json::add_int(object.get(), mesh::format_node_id(node).c_str(), at);
+    return object;
+}
+
+std::map<mesh::NodeNum, int64_t> key_requests_of(const cJSON* object) {
+    std::map<mesh::NodeNum, int64_t> out;
+    const cJSON* item = nullptr;
+    if (!cJSON_IsObject(object)) return out;
+    cJSON_ArrayForEach(item, object) {
+        if (item->string == nullptr || out.size() >= NodeRegistry::kDefaultCapacity) continue;
+        const std::optional<mesh::NodeNum> node = mesh::parse_node_id(item->string);
+        const std::optional<int64_t> at = json::get_int(object, item->string);
+        if (!node.has_value() || !at.has_value()) continue;
+        out.emplace(node.value(), at.value());
+    }
+    return out;
+}
+
 std::vector<DmOrigin> dm_origins_of(const cJSON* array) {
     std::vector<DmOrigin> origins;
     const cJSON* item = nullptr;
@@ -117,6 +138,11 @@ std::string serialize_state(const PersistentState& state, const NodeRegistry& no
     }
     json::add_item(o, "message_links", message_links_json(state.message_links));
     json::add_item(o, "dm_origins", dm_origins_json(state.dm_origins));
+    auto gateways = json::make_array();
+    for (const auto& g : state.gateways)
+        json::append(gateways.get(), json::Ptr(cJSON_CreateString(g.c_str())));
+    json::add_item(o, "gateways", std::move(gateways));
+    json::add_item(o, "key_requests", key_requests_json(state.key_requests));
     // The node list, by far the largest part, is printed onto the document without a tree.
     std::string text = json::print(o);
     text.pop_back();  // the closing '}'
@@ -182,6 +208,15 @@ bool parse_state(const std::string& text, PersistentState& state, NodeRegistry& 
     }
     s.message_links = message_links_of(json::member(o, "message_links"));
     s.dm_origins = dm_origins_of(json::member(o, "dm_origins"));
+    const cJSON* gateways = json::member(o, "gateways");
+    if (cJSON_IsArray(gateways)) {
+        cJSON_ArrayForEach(item, gateways) {
+            if (cJSON_IsString(item) && mesh::parse_node_id(item->valuestring)) {
+                s.gateways.emplace_back(item->valuestring);
+            }
+        }
+    }
+    s.key_requests = key_requests_of(json::member(o, "key_requests"));
     nodes.load_json(json::member(o, "nodes"));
     state = std::move(s);
     return true;

@@ -14,7 +14,8 @@ BAD_OPTIONS = [
     ({"chat_ids": "abc"}, ["chat_ids"]),
     ({"admin_ids": "bob"}, ["admin_ids"]),
     ({"channel_keys": "LongFast=###"}, ["channel_keys"]),
-    ({"channel_keys": "LongFast=AAAA"}, ["channel_keys"]),  # a 3-byte PSK
+    ({"channel_keys": "LongFast=simple11"}, ["channel_keys"]),
+    ({"channel_keys": "LongFast=0x" + "ab" * 33}, ["channel_keys", "33 bytes"]),  # PSKs have at most 32
     ({"hop_limit": "9"}, ["hop_limit"]),
     ({"hop_limit": "0"}, ["hop_limit"]),
     ({"max_text_bytes": "0"}, ["max_text_bytes"]),

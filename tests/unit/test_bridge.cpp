@@ -315,6 +315,7 @@ void corrupt_state_is_moved_aside(void**) {
 
 void state_is_saved_at_most_every_30_seconds(void**) {
     Harness h;
+    h.announce_at_start = false;
     h.start();
     int saves = h.store.saves;
     h.clock.advance(31'000);

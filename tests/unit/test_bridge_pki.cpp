@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bridge_harness.h"
+#include "pki_helpers.h"
 #include "tgmesh/core/identity.h"
 #include "tgmesh/core/state.h"
 #include "tgmesh/mesh/pki.h"
@@ -11,94 +12,6 @@
 using namespace bridge_test;
 
 namespace {
-
-constexpr mesh::NodeNum kBase = 0x0badcafe;
-
-struct Node {
-    mesh::KeyPair keys = *mesh::generate_key_pair();
-};
-
-// The bridge's public key as announced in its NODEINFO.
-Bytes announced_key(const Outgoing& announce) {
-    mesh::Data data = open_downlink(announce);
-    assert_int_equal(data.portnum, mesh::port::kNodeInfo);
-    return mesh::decode_user(data.payload)->public_key;
-}
-
-// A PKI DM from `node` to the bridge, as a gateway uplinks it.
-Bytes pki_dm(const Node& node, const Bytes& bridge_key, uint32_t id, const std::string& text,
-             uint32_t portnum = mesh::port::kTextMessage) {
-    mesh::Data data;
-    data.portnum = portnum;
-    data.payload = text;
-    auto key = mesh::pki_shared_key(node.keys.private_key, bridge_key);
-    mesh::Packet p;
-    p.from = kBase;
-    p.to = kBridgeNode;
-    p.id = id;
-    p.hop_limit = 3;
-    p.hop_start = 3;
-    p.want_ack = true;
-    p.pki_encrypted = true;
-    p.encrypted = *mesh::pki_encrypt(*key, id, kBase, "\x11\x22\x33\x44", mesh::encode_data(data));
-    return mesh::encode_envelope({p, "PKI", "!22222222"});
-}
-
-// The destination's ROUTING answer to our packet `request_id`, with the channel key.
-Bytes routing_answer(uint32_t request_id, uint32_t error_reason, uint32_t id) {
-    mesh::Packet p;
-    p.from = kBase;
-    p.to = kBridgeNode;
-    p.id = id;
-    mesh::Data data;
-    data.portnum = mesh::port::kRouting;
-    data.payload = mesh::encode_routing(error_reason);
-    data.request_id = request_id;
-    return mesh::seal_envelope(mesh::make_channel_key("LongFast", mesh::default_channel_key()), p,
-                               data, "!22222222");
-}
-
-// Opens a PKI envelope the bridge published for `node`.
-mesh::Data open_pki(const Outgoing& out, const Node& node, const Bytes& bridge_key,
-                    mesh::Packet* packet = nullptr) {
-    auto env = mesh::decode_envelope(out.payload);
-    if (!env) fail_msg("not an envelope");
-    if (packet) *packet = env->packet;
-    auto key = mesh::pki_shared_key(node.keys.private_key, bridge_key);
-    auto plain = mesh::pki_decrypt(*key, env->packet.id, env->packet.from, *env->packet.encrypted);
-    if (!plain) fail_msg("the DM does not decrypt with the node's key");
-    return *mesh::decode_data(*plain);
-}
-
-struct PkiRig {
-    Harness h;
-    Node node;
-    Bytes bridge_key;
-
-    PkiRig() {
-        h.start();
-        auto out = h.take_published();
-        bridge_key = announced_key(out.at(0));
-        h.connect_telegram();
-        h.bridge->on_mqtt_message(
-            "msh/US/2/e/LongFast/!11111111",
-            nodeinfo_envelope(kBase, 1, "Base Camp", "BC", node.keys.public_key));
-    }
-    // Answers pending editMessageText requests; returns their texts.
-    std::vector<std::string> flush_edits() {
-        std::vector<std::string> texts;
-        h.clock.advance(2000);
-        h.bridge->run_due();
-        while (h.http.has("editMessageText")) {
-            auto p = h.http.take("editMessageText");
-            auto body = json::parse(p.request.json_body);
-            assert_int_equal(*json::get_int(body.get(), "message_id"), 77);
-            texts.push_back(*json::get_string(body.get(), "text"));
-            test::FakeHttp::reply(p, 200, R"({"ok":true,"result":true})");
-        }
-        return texts;
-    }
-};
 
 // The key pair lives in the identity file, written before the key is first announced, and
 // survives the loss of the state file (contract v3, "Hostile broker clients").
@@ -266,11 +179,15 @@ void a_pki_dm_to_the_bridge_reaches_the_chat_is_acked_and_a_reply_goes_back(void
     assert_int_equal(p.to, kBase);
 }
 
-void a_pki_dm_from_an_unknown_sender_asks_for_its_key(void**) {
+// Firmware answers a PKI DM it cannot open for lack of the sender's key with ROUTING error 35
+// PKI_UNKNOWN_PUBKEY on the channel (src/mesh/ReliableRouter.cpp:117-121 at v2.7.26); the
+// sender's firmware then sends its NODEINFO (ReliableRouter.cpp:134-139). The bridge does the
+// same, at most once a minute per node.
+void a_pki_dm_from_an_unknown_sender_gets_a_nak_35(void**) {
     Harness h;
     h.start();
     Bytes bridge_key = announced_key(h.take_published().at(0));
-    Node stranger;
+    TestNode stranger;
     h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222",
                               pki_dm(stranger, bridge_key, 7, "who am i"));
     assert_int_equal(h.bridge->stats().dropped(Drop::kPkiUnknownSender), 1);
@@ -278,20 +195,26 @@ void a_pki_dm_from_an_unknown_sender_asks_for_its_key(void**) {
     auto out = h.take_published();
     assert_int_equal(out.size(), 1);
     mesh::Packet p;
-    mesh::Data ask = open_downlink(out[0], &p);
-    assert_int_equal(ask.portnum, mesh::port::kNodeInfo);
-    assert_true(ask.want_response);
+    mesh::Data nak = open_downlink(out[0], &p);
+    assert_int_equal(nak.portnum, mesh::port::kRouting);
+    assert_int_equal(*mesh::decode_routing_error(nak.payload), mesh::kRoutingPkiUnknownPubkey);
+    assert_int_equal(*nak.request_id, 7);
     assert_int_equal(p.to, kBase);
-    assert_true(mesh::decode_user(ask.payload)->public_key == bridge_key);
-    // Asked once per 10 minutes, not for every packet.
+    assert_int_equal(*p.hop_limit, 3);
+    assert_int_equal(*p.hop_start, 3);
+    // Not for every packet: once a minute per node.
     h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222", pki_dm(stranger, bridge_key, 8, "again"));
     h.bridge->run_due();
     assert_int_equal(h.take_published().size(), 0);
+    h.clock.advance(Bridge::kNakGap);
+    h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222", pki_dm(stranger, bridge_key, 9, "later"));
+    h.bridge->run_due();
+    assert_int_equal(h.take_published().size(), 1);
 }
 
 void a_forged_pki_dm_is_not_posted(void**) {
     PkiRig rig;
-    Node impostor;  // claims to be Base Camp but has another key
+    TestNode impostor;  // claims to be Base Camp but has another key
     rig.h.take_published();
     rig.h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222",
                                   pki_dm(impostor, rig.bridge_key, 99, "forged"));
@@ -362,7 +285,7 @@ int main() {
         cmocka_unit_test(an_ack_from_the_destination_marks_the_confirmation),
         cmocka_unit_test(a_nak_shows_the_reason_and_silence_times_out),
         cmocka_unit_test(a_pki_dm_to_the_bridge_reaches_the_chat_is_acked_and_a_reply_goes_back),
-        cmocka_unit_test(a_pki_dm_from_an_unknown_sender_asks_for_its_key),
+        cmocka_unit_test(a_pki_dm_from_an_unknown_sender_gets_a_nak_35),
         cmocka_unit_test(a_forged_pki_dm_is_not_posted),
         cmocka_unit_test(a_node_asking_for_our_nodeinfo_gets_it),
         cmocka_unit_test(message_links_survive_a_restart),

@@ -9,6 +9,8 @@
 #include "tgmesh/core/config.h"
 #include "tgmesh/mesh/channel_key.h"
 
+using tgmesh::Bytes;
+namespace mesh = tgmesh::mesh;
 using tgmesh::core::Config;
 using tgmesh::core::ConfigResult;
 using tgmesh::core::DownlinkMode;
@@ -150,12 +152,44 @@ void invalid_base64_key_is_refused(void**) {
     load_error({{"channel_keys", "LongFast=AQ="}}, "channel_keys");
 }
 
-void key_of_wrong_length_is_refused(void**) {
-    // "AAAA" decodes to 3 bytes; 28 characters with one '=' decode to 20 bytes.
-    std::string err = load_error({{"channel_keys", "LongFast=AAAA"}}, "channel_keys");
-    assert_true(contains(err, "3 bytes"));
-    err = load_error({{"channel_keys", "LongFast=AAAAAAAAAAAAAAAAAAAAAAAAAAA="}}, "channel_keys");
-    assert_true(contains(err, "20 bytes"));
+// PSKs as firmware reads them (src/mesh/Channels.cpp:208-250 at v2.7.26, Channels::getKey) and
+// as the Meshtastic CLI writes them (base64:, 0x, none, default, simpleN).
+void psk_forms_are_read_as_firmware_and_the_cli_read_them(void**) {
+    auto key_of = [](const std::string& value) {
+        Config c = load_ok({{"channel_keys", "LongFast=" + value}});
+        return c.channel_keys.at(0).key;
+    };
+    const Bytes def = mesh::default_channel_key();
+    assert_true(key_of("AQ==") == def);
+    assert_true(key_of("base64:AQ==") == def);
+    assert_true(key_of("default") == def);
+    assert_true(key_of("simple0") == def);
+    assert_true(key_of("0x01") == def);
+    Bytes plus10 = def;
+    plus10.back() = static_cast<char>(static_cast<unsigned char>(plus10.back()) + 10);
+    assert_true(key_of("simple10") == plus10);
+    assert_true(key_of("Cw==") == plus10);  // the 1-byte PSK 11
+    assert_true(key_of("none").empty());
+    assert_true(key_of("AA==").empty());
+    assert_true(key_of("").empty());
+    // 2-15 bytes are zero-padded to 16, 17-31 to 32.
+    Bytes three("\x00\x00\x00", 3);
+    three.resize(16, '\0');
+    assert_true(key_of("AAAA") == three);
+    assert_true(key_of("0x0102") == Bytes("\x01\x02" + std::string(14, '\0')));
+    assert_int_equal(key_of("AAAAAAAAAAAAAAAAAAAAAAAAAAA=").size(), 32);  // 20 bytes
+    assert_true(key_of("0x" + std::string(64, 'a')) == Bytes(32, '\xaa'));
+}
+
+void key_of_wrong_form_or_length_is_refused(void**) {
+    std::string err = load_error({{"channel_keys", "LongFast=simple11"}}, "channel_keys");
+    assert_true(contains(err, "simple0 to simple10"));
+    load_error({{"channel_keys", "LongFast=0x"}}, "channel_keys");
+    load_error({{"channel_keys", "LongFast=0x123"}}, "channel_keys");
+    load_error({{"channel_keys", "LongFast=simple"}}, "channel_keys");
+    load_error({{"channel_keys", "LongFast=simple1x"}}, "channel_keys");
+    err = load_error({{"channel_keys", "LongFast=0x" + std::string(66, 'a')}}, "channel_keys");
+    assert_true(contains(err, "33 bytes"));
 }
 
 void channel_keys_entry_without_equals_is_refused(void**) {
@@ -649,7 +683,8 @@ int main() {
         cmocka_unit_test(non_integer_chat_ids_are_refused),
         cmocka_unit_test(negative_admin_ids_are_refused),
         cmocka_unit_test(invalid_base64_key_is_refused),
-        cmocka_unit_test(key_of_wrong_length_is_refused),
+        cmocka_unit_test(psk_forms_are_read_as_firmware_and_the_cli_read_them),
+        cmocka_unit_test(key_of_wrong_form_or_length_is_refused),
         cmocka_unit_test(channel_keys_entry_without_equals_is_refused),
         cmocka_unit_test(duplicate_channel_in_channel_keys_is_refused),
         cmocka_unit_test(hop_limit_out_of_range_or_not_a_number_is_refused),

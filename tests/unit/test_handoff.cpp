@@ -8,7 +8,9 @@
 #include "tgmesh/broker/handoff.h"
 
 using tgmesh::broker::Handoff;
+using tgmesh::broker::LogLine;
 using tgmesh::core::ControlRequest;
+namespace core = tgmesh::core;
 
 namespace {
 
@@ -95,6 +97,23 @@ void new_roots_go_to_the_tick(void**) {
     assert_int_equal(roots.size(), 2);
 }
 
+// A state save before confirming a Telegram update includes what the broker has not published
+// yet (a /send waiting for the next tick), and only that.
+void what_the_tick_has_not_taken_is_seen_by_the_worker(void**) {
+    Handoff handoff;
+    core::Outgoing downlink;
+    downlink.topic = "msh/US/2/e/LongFast/!7b000001";
+    handoff.publish(downlink);
+    auto pending = handoff.not_yet_published();
+    assert_int_equal(pending.size(), 1);
+    assert_string_equal(pending[0].topic.c_str(), downlink.topic.c_str());
+    std::vector<core::Outgoing> out;
+    std::vector<LogLine> logs;
+    handoff.take_for_tick(out, logs);
+    assert_int_equal(out.size(), 1);
+    assert_int_equal(handoff.not_yet_published().size(), 0);
+}
+
 }  // namespace
 
 int main() {
@@ -104,6 +123,7 @@ int main() {
         cmocka_unit_test(control_requests_beyond_the_bound_are_counted),
         cmocka_unit_test(a_reload_request_reaches_the_worker_once),
         cmocka_unit_test(new_roots_go_to_the_tick),
+        cmocka_unit_test(what_the_tick_has_not_taken_is_seen_by_the_worker),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -50,6 +50,7 @@ void battery(Harness& h, mesh::NodeNum from, uint32_t id, uint32_t level) {
 
 void status_is_for_admins_and_counts_everything(void**) {
     Harness h;
+    h.announce_at_start = false;
     h.start_connected();
     h.flush_api();
     hear(h, 0x0000a001, 1, "!11111111");

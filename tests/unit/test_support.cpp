@@ -3,6 +3,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "tgmesh/mesh/node_id.h"
+#include "tgmesh/mesh/packet.h"
+
 namespace test {
 
 tgmesh::json::Ptr load_vectors(const char* name) {
@@ -55,6 +58,12 @@ void FakeHttp::reply(Pending& p, long status, const std::string& body) {
     r.status = status;
     r.body = body;
     p.done(r);
+}
+
+bool FakePublisher::is_gateway_greeting(const tgmesh::core::Outgoing& message) {
+    if (message.client_id.empty()) return false;
+    auto env = tgmesh::mesh::decode_envelope(message.payload);
+    return env && tgmesh::mesh::format_node_id(env->packet.to) == message.client_id;
 }
 
 }  // namespace test

@@ -37,14 +37,24 @@ class FakeClock : public tgmesh::Clock {
     }
 };
 
-// $SYS/... values go to `sys`, so that tests of downlinks see only downlinks.
+// $SYS/... values go to `sys`, and the NODEINFO the bridge sends a newly heard gateway over
+// MQTT only to `greetings`, so that tests of downlinks see only downlinks.
 class FakePublisher : public tgmesh::core::Publisher {
   public:
     std::vector<tgmesh::core::Outgoing> published;
     std::vector<tgmesh::core::Outgoing> sys;
+    std::vector<tgmesh::core::Outgoing> greetings;
     void publish(tgmesh::core::Outgoing message) override {
-        (message.topic.rfind("$SYS/", 0) == 0 ? sys : published).push_back(std::move(message));
+        if (message.topic.rfind("$SYS/", 0) == 0) {
+            sys.push_back(std::move(message));
+        } else if (is_gateway_greeting(message)) {
+            greetings.push_back(std::move(message));
+        } else {
+            published.push_back(std::move(message));
+        }
     }
+    // A packet addressed to the very gateway whose client alone receives it.
+    static bool is_gateway_greeting(const tgmesh::core::Outgoing& message);
 };
 
 class FakeLogger : public tgmesh::core::Logger {

@@ -82,6 +82,7 @@ class Handoff : public core::Publisher, public core::Logger {
     void set_worker_asleep(bool asleep) { worker_asleep_.store(asleep); }
     void push_roots(std::vector<std::string> roots);
     void publish(core::Outgoing message) override;
+    std::vector<core::Outgoing> not_yet_published() const override;
     void log(core::LogLevel level, std::string line) override;
     // Replaced in every logged line; the worker sets the current bot token.
     void set_secret(std::string secret);

@@ -50,10 +50,21 @@ class Bridge {
   public:
     static constexpr Millis kSaveInterval = 30 * kSecond;
     static constexpr Millis kAnnounceInterval = 3 * kHour;
-    static constexpr Millis kAnnounceAfterNewGateway = 15 * kSecond;
+    // The run's first announcement: soon after the first uplink (gateways are connected), at
+    // the latest this long after the start.
+    static constexpr Millis kAnnounceAfterFirstUplink = 5 * kSecond;
+    static constexpr Millis kAnnounceAtTheLatest = kMinute;
     static constexpr Millis kMinAnnounceGap = kMinute;
+    // NODEINFO requests (want_response) to one node at most this often (firmware's window).
+    static constexpr int64_t kKeyRequestGapS = int64_t{12} * 3600;
+    // A repeated want_ack packet is ACKed again when its last ACK is at least this old (copies
+    // through several gateways arrive within milliseconds; a retransmission seconds later).
+    static constexpr Millis kReAckGap = 2 * kSecond;
+    static constexpr size_t kAcksRemembered = 2000;
+    // NAK 35 to one node at most this often (each makes the node send its NODEINFO).
+    static constexpr Millis kNakGap = kMinute;
     static constexpr uint32_t kPacketIdSkipAfterLoad = 1000;
-    // A node is asked for its NODEINFO (key), or answered with ours, at most this often.
+    // A node asking for our NODEINFO is answered at most this often.
     static constexpr Millis kNodeInfoExchangeGap = 10 * kMinute;
     static constexpr size_t kMaxSentActions = 5000;
     // setMyCommands calls for the admin menu (admins x their private chat and bridged groups).
@@ -115,7 +126,12 @@ class Bridge {
     void report_delivery(DeliveryReport report);
     void request_key(mesh::NodeNum node);
     void answer_nodeinfo(mesh::NodeNum node);
-    bool first_in_a_while(std::map<mesh::NodeNum, Millis>& last, mesh::NodeNum node);
+    bool first_in_a_while(std::map<mesh::NodeNum, Millis>& last, mesh::NodeNum node,
+                          Millis gap = kNodeInfoExchangeGap);
+    // A ROUTING packet (or another that takes no airtime) through the urgent lane.
+    void owe(Outgoing message);
+    void ack(mesh::NodeNum from, uint32_t id);
+    void on_routing(const RoutingAnswer& routing);
     void handle_mesh_result(const IngestResult& result);
     void on_callback(const telegram::CallbackQuery& q);
     void post_alerts(const std::vector<std::string>& alerts);
@@ -142,6 +158,7 @@ class Bridge {
     MeshIngest ingest_;
     MessageMap messages_;
     DmOrigins dm_origins_;
+    SentDms sent_dms_;
     DeliveryReceipts receipts_;
     Alerts alerts_;
     ChatCommands commands_;
@@ -164,8 +181,11 @@ class Bridge {
     Millis next_identity_save_at_ = 0;
     std::map<uint64_t, std::function<void(int64_t, int64_t)>> sent_actions_;
     uint64_t next_tag_ = 1;
-    std::map<mesh::NodeNum, Millis> key_requested_at_;
+    std::map<mesh::NodeNum, int64_t> key_requests_;  // unix seconds; kept in the state file
     std::map<mesh::NodeNum, Millis> nodeinfo_answered_at_;
+    std::map<mesh::NodeNum, Millis> nak35_sent_at_;
+    std::map<std::pair<mesh::NodeNum, uint32_t>, Millis> acked_;
+    bool announced_this_run_ = false;
 };
 
 }  // namespace tgmesh::core

@@ -24,6 +24,7 @@
 #include "tgmesh/core/node_pages.h"
 #include "tgmesh/core/node_registry.h"
 #include "tgmesh/core/ports.h"
+#include "tgmesh/core/sent_dms.h"
 #include "tgmesh/core/stats.h"
 #include "tgmesh/core/write_flow.h"
 #include "tgmesh/telegram/outbox.h"
@@ -44,6 +45,7 @@ class ChatCommands {
         Stats& stats;
         DropReporter& drops;
         const MessageMap& messages;
+        SentDms& sent_dms;
         // A DM of these packets left for `dest` from a chat (topic): returns the tag for its
         // confirmation message, so that the destination's ACK can mark it.
         std::function<uint64_t(mesh::NodeNum dest, std::vector<uint32_t> packet_ids,

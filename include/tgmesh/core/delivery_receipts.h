@@ -23,6 +23,7 @@ struct DeliveryReport {
     std::string confirmation_html;  // its current text
     DeliveryOutcome outcome = DeliveryOutcome::kDelivered;
     uint32_t error_reason = 0;  // Routing.Error when failed
+    bool legacy = false;        // the DM went with the channel key (no PKI)
 };
 
 class DeliveryReceipts {
@@ -36,7 +37,9 @@ class DeliveryReceipts {
 
     // A DM of `packet_ids` (its parts) to `dest`; returns the tag for its confirmation message.
     uint64_t track(mesh::NodeNum dest, std::vector<uint32_t> packet_ids, int64_t chat_id,
-                   std::string confirmation_html, Millis deadline);
+                   std::string confirmation_html, Millis deadline, bool legacy = false);
+    // A part was sent again as a new packet (after a NAK 35): the receipt follows it.
+    void replace_part(mesh::NodeNum dest, uint32_t old_id, uint32_t new_id);
     void confirmation_sent(uint64_t tag, int64_t message_id);
     // A ROUTING packet from `from` answering `request_id`; error 0 = ACK. True if it was ours.
     bool on_routing(mesh::NodeNum from, uint32_t request_id, uint32_t error_reason);
@@ -55,6 +58,7 @@ class DeliveryReceipts {
         Millis deadline = 0;
         std::optional<DeliveryOutcome> outcome;
         uint32_t error_reason = 0;
+        bool legacy = false;
     };
     void settle(uint64_t tag, DeliveryOutcome outcome, uint32_t error_reason);
     void report_if_ready(std::map<uint64_t, Delivery>::iterator it);

@@ -56,12 +56,16 @@ class Downlinks {
 
     // One mesh text part (a broadcast, or a DM that is PKI when the peer's key allows).
     Downlink text(const TextRequest& request);
-    // The virtual node's NODEINFO (protobuf mode), with its public key: broadcast so that
-    // gateways whose rebroadcast mode is KNOWN_ONLY relay the bridge's packets and nodes can
-    // DM it; to one node with want_response to ask for that node's NODEINFO (and key).
+    // The virtual node's NODEINFO (protobuf mode), with its public key: broadcast so that nodes
+    // learn the bridge and can DM it; to one node with want_response to ask for that node's
+    // NODEINFO (and key); to one gateway, published only to its MQTT client (its client id is
+    // its node id), so that it learns the bridge without transmitting anything.
     Outgoing nodeinfo(mesh::NodeNum to = mesh::kBroadcast, bool want_response = false);
-    // A ROUTING ACK for a packet that asked for one (want_ack), so the sender sees "delivered".
-    Outgoing routing_ack(mesh::NodeNum to, uint32_t request_id);
+    Outgoing nodeinfo_for_gateway(mesh::NodeNum gateway);
+    // A ROUTING answer to packet `request_id` of `to`: an ACK (error 0) for a packet that asked
+    // for one (want_ack), so the sender sees "delivered", or a NAK such as 35
+    // PKI_UNKNOWN_PUBKEY. Sent with the channel key, as firmware sends them.
+    Outgoing routing(mesh::NodeNum to, uint32_t request_id, uint32_t error_reason = 0);
     // The AES key shared with a node, for opening its PKI DMs; nullopt without keys.
     std::optional<Bytes> pki_key_with(const Bytes& peer_public_key) const;
 
@@ -75,7 +79,8 @@ class Downlinks {
     mesh::Packet header(mesh::NodeNum to, bool want_ack, std::optional<uint32_t> hop_limit = {});
     Downlink channel_packet(mesh::NodeNum to, const mesh::Data& data, bool want_ack,
                             std::string_view channel = {}, std::optional<uint32_t> hop_limit = {});
-    Downlink pki_packet(mesh::NodeNum to, const mesh::Data& data, const Bytes& peer_public_key);
+    Downlink pki_packet(mesh::NodeNum to, const mesh::Data& data, const Bytes& peer_public_key,
+                        std::optional<uint32_t> hop_limit);
     Downlink json_text(mesh::NodeNum to, std::string_view text, uint32_t hop_limit);
     std::string client_id() const;
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tgmesh/core/config.h"
@@ -31,14 +32,18 @@ struct RoutingAnswer {
 
 struct IngestResult {
     std::optional<MeshText> text;        // to post in the bridged chats
-    bool new_gateway = false;            // a gateway not seen before in this run started uplinking
+    std::string new_gateway;             // a gateway never heard before ("!xxxxxxxx"), else empty
     std::optional<mesh::NodeNum> heard;  // the node a packet came from (after the own check)
     bool new_node = false;               // ... and the registry did not know it
     std::optional<RoutingAnswer> routing;
     // A packet to the bridge that asked for an ACK (want_ack): {from, id}.
     std::optional<std::pair<mesh::NodeNum, uint32_t>> ack_wanted;
-    // A PKI DM from a node whose public key is not known yet: ask it for its NODEINFO.
-    std::optional<mesh::NodeNum> key_wanted;
+    // A PKI DM to the bridge from a node whose public key is not known yet: {from, id}, to be
+    // answered with a NAK 35 PKI_UNKNOWN_PUBKEY, which makes firmware send its NODEINFO.
+    std::optional<std::pair<mesh::NodeNum, uint32_t>> pki_unknown;
+    // A copy of a packet to the bridge that asked for an ACK (want_ack) came again: {from, id}
+    // (the sender's retransmission, or another gateway's copy).
+    std::optional<std::pair<mesh::NodeNum, uint32_t>> repeat_ack;
     // A node sent its NODEINFO to the bridge with want_response: it wants ours (and our key).
     std::optional<mesh::NodeNum> nodeinfo_wanted;
 };
@@ -61,13 +66,19 @@ class MeshIngest {
     IngestResult ingest(std::string_view topic, BytesView payload);
     // Uplinks no channel key opened, by channel hash (diagnose: unknown_channel).
     const UnknownChannels& unknown_channels() const { return unknown_; }
+    // The gateways heard so far (kept in the state file: a restart greets none of them again).
+    std::vector<std::string> gateways() const {
+        return {gateways_seen_.begin(), gateways_seen_.end()};
+    }
+    void restore_gateways(const std::vector<std::string>& gateways);
 
   private:
     IngestResult ingest_envelope(const mesh::MeshTopic& topic, BytesView payload);
     IngestResult ingest_json(const mesh::MeshTopic& topic, BytesView payload);
     IngestResult ingest_map(BytesView payload);
     // Common path once a packet's header is known: own/duplicate checks and the registry.
-    bool admit(mesh::NodeNum from, uint32_t id, const Reception& reception, IngestResult& result);
+    bool admit(mesh::NodeNum from, uint32_t id, const Reception& reception, IngestResult& result,
+               const mesh::Packet* packet = nullptr);
     std::optional<MeshText> text_for_chat(mesh::NodeNum from, mesh::NodeNum to, uint32_t id,
                                           std::string_view channel, std::string text,
                                           const Reception& reception, bool pki = false,

@@ -12,6 +12,7 @@
 #include "tgmesh/core/drop_reporter.h"
 #include "tgmesh/core/mesh_outbox.h"
 #include "tgmesh/core/node_registry.h"
+#include "tgmesh/core/sent_dms.h"
 #include "tgmesh/core/stats.h"
 
 namespace tgmesh::core {
@@ -22,6 +23,7 @@ struct MeshSendContext {
     MeshOutbox& outbox;
     Stats& stats;
     DropReporter& drops;
+    SentDms& sent_dms;
 };
 
 struct MeshSendRequest {
@@ -35,7 +37,9 @@ struct MeshSendRequest {
 };
 
 struct MeshSendResult {
-    enum class Status { kQueued, kEmpty, kTooLong, kQueueFull };
+    // kNeedsKey: a DM to a node that refused one sent with the channel key, whose key is not
+    // known yet.
+    enum class Status { kQueued, kEmpty, kTooLong, kQueueFull, kNeedsKey };
     Status status = Status::kQueued;
     bool pki = false;
     size_t parts = 0;

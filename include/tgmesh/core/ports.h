@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tgmesh/util/bytes.h"
 #include "tgmesh/util/clock.h"
@@ -28,6 +29,9 @@ class Publisher {
   public:
     virtual ~Publisher() = default;
     virtual void publish(Outgoing message) = 0;
+    // A copy of what was handed over and not published yet, for a state save that must not
+    // lose it (the broker publishes on its next tick).
+    virtual std::vector<Outgoing> not_yet_published() const { return {}; }
 };
 
 enum class LogLevel { kDebug, kInfo, kNotice, kWarning, kError };

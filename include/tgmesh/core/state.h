@@ -1,6 +1,7 @@
 #pragma once
 // The state file: what must survive a restart. JSON (cJSON); never holds the bot token.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct PersistentState {
     Bytes private_key;                                  // the bridge node's X25519 key (a secret)
     std::vector<MessageLink> message_links;             // chat message <-> mesh packet
     std::vector<DmOrigin> dm_origins;                   // the chat each sent DM came from
+    std::vector<std::string> gateways;                  // heard so far: greeted already
+    std::map<mesh::NodeNum, int64_t> key_requests;      // NODEINFO asked of a node, unix seconds
 };
 
 std::string serialize_state(const PersistentState& state, const NodeRegistry& nodes);

@@ -46,6 +46,10 @@ std::optional<PositionInfo> decode_position(BytesView bytes);
 // nullopt when the telemetry is not device metrics.
 std::optional<DeviceMetricsInfo> decode_device_metrics(BytesView bytes);
 std::optional<MapReportInfo> decode_map_report(BytesView bytes);
+// Routing.Error values the bridge acts on (meshtastic/mesh.proto).
+constexpr uint32_t kRoutingNoChannel = 6;          // no channel key fits: a legacy DM refused
+constexpr uint32_t kRoutingPkiUnknownPubkey = 35;  // the receiver lacks the sender's key
+
 // Routing.error_reason (0 = ACK); nullopt if the payload is not a Routing message.
 std::optional<uint32_t> decode_routing_error(BytesView bytes);
 // Routing{error_reason} with the field present even for NONE, as the firmware sends ACKs.

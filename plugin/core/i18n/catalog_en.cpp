@@ -93,6 +93,12 @@ const Catalog kEnglish = {
     .pki_marker = "🔐",
     .delivered = "✅ delivered",
     .not_delivered = "❌ not delivered: {reason}",
+    .legacy_dm_refused =
+        "the node accepts only end-to-end encrypted DMs (firmware 2.7.14 or newer) and its key is "
+        "not known yet",
+    .dm_needs_key =
+        "✋ {node} accepts only end-to-end encrypted DMs, and its public key is not known yet. I "
+        "asked the node for it: try again when /node shows 🔐.",
     .no_ack = "⌛ no acknowledgement within {s} s",
     .routing_error = "error {code}",
     .reaction_from = "{emoji} from {node}",

@@ -49,10 +49,12 @@ struct Catalog {
     std::string_view dm_reply_hint;   // {node}
     std::string_view pki_marker;
     std::string_view delivered;
-    std::string_view not_delivered;  // {reason}
-    std::string_view no_ack;         // {s}
-    std::string_view routing_error;  // {code}: a Routing.Error without a name here
-    std::string_view reaction_from;  // {emoji} {node}
+    std::string_view not_delivered;      // {reason}
+    std::string_view legacy_dm_refused;  // the reason when a channel-key DM got NO_CHANNEL
+    std::string_view dm_needs_key;       // {node}
+    std::string_view no_ack;             // {s}
+    std::string_view routing_error;      // {code}: a Routing.Error without a name here
+    std::string_view reaction_from;      // {emoji} {node}
     std::string_view topic_not_bridged;
     // /send_nearby
     std::string_view usage_send_nearby;
