@@ -834,8 +834,6 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build-dir", default=os.path.join(bl.REPO, "build-bench"))
     ap.add_argument("--plugin", help="mosquitto_tgmesh.so (default <build-dir>/mosquitto_tgmesh.so)")
-    ap.add_argument("--drain-plugin", help="variant built with TGMESH_DRAIN_ON_MESSAGE "
-                                           "(default <build-dir>/mosquitto_tgmesh_drain.so if present)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of every benchmark")
     ap.add_argument("--only", help="comma-separated subset of " + ",".join(SECTIONS))
     ap.add_argument("--json", help="write raw results here (default <build-dir>/bench-results.json)")
@@ -845,8 +843,7 @@ def main(argv=None):
     plugin = os.path.abspath(args.plugin or os.path.join(args.build_dir, "mosquitto_tgmesh.so"))
     if not os.path.isfile(plugin):
         sys.exit("plugin not found: %s (build it first: bench/run.sh)" % plugin)
-    drain = args.drain_plugin or os.path.join(args.build_dir, "mosquitto_tgmesh_drain.so")
-    plugins = [("plugin", plugin)] + ([("drain-on-message", os.path.abspath(drain))] if os.path.isfile(drain) else [])
+    plugins = [("plugin", plugin)]
     only = [x for x in args.only.split(",") if x and x != "none"] if args.only else SECTIONS
     results = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "quick": s.quick,
                "machine": machine(), "plugin": plugin, "settings": vars(s)}

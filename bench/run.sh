@@ -9,7 +9,7 @@
 #   bench/run.sh --no-build # use what build-bench/ already has
 #
 # Builds a Release plugin in build-bench/ (with -DTGMESH_BENCH=ON, which adds the
-# drain-on-MESSAGE plugin variant and the C++ benchmarks of bench/codec/ when they exist).
+# C++ benchmarks of bench/codec/ when they exist).
 # Raw results: build-bench/bench-results.json (the codec benchmark's own output:
 # build-bench/codec-bench.txt).  Needs mosquitto (/usr/sbin/mosquitto, or $MOSQUITTO),
 # python3 with python3-cryptography, cmake and the plugin's build dependencies.
@@ -60,8 +60,8 @@ if [ "$BUILD_IT" = 1 ]; then
     JOBS=$(nproc)
     cmake --build "$BUILD" -j "$JOBS" --target mosquitto_tgmesh >/dev/null \
         || { log "the plugin does not build"; cmake --build "$BUILD" --target mosquitto_tgmesh; exit 1; }
-    # Optional targets: the drain-on-MESSAGE variant and the C++ benchmarks (bench/codec/).
-    for target in mosquitto_tgmesh_drain codec_bench make_big_state; do
+    # Optional targets: the C++ benchmarks (bench/codec/).
+    for target in codec_bench make_big_state; do
         if cmake --build "$BUILD" -j "$JOBS" --target "$target" >"$BUILD/build-$target.log" 2>&1; then
             rm -f "$BUILD/build-$target.log"
         else

@@ -106,12 +106,12 @@ void run(const core::Options& raw, std::string_view input) {
     auto result = core::load_config(confine(raw));
     // The token never appears in a message (unless the input itself spelled it out).
     if (occurrences(input, kSandboxToken) == 0) {
-        fuzz::check(result.error.find(kSandboxToken) == std::string::npos);
+        fuzz::check(result.config.error().find(kSandboxToken) == std::string::npos);
         for (const auto& w : result.warnings)
             fuzz::check(w.find(kSandboxToken) == std::string::npos);
     }
     if (!result.config) {
-        fuzz::check(!result.error.empty());
+        fuzz::check(!result.config.error().empty());
         return;
     }
     check_config(*result.config);
@@ -164,13 +164,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(fuzz::as_view(data, size));
     auto file = core::parse_config_file(text);
-    if (file.error.empty()) {
-        for (const auto& [key, value] : file.options) {
+    if (file) {
+        for (const auto& [key, value] : *file) {
             fuzz::check(!key.empty() && key.find_first_of(" \t") == std::string::npos);
             fuzz::check(value.empty() || value.front() != '"' ||
                         (value.size() >= 2 && value.back() == '"'));
         }
-        run(file.options, text);
+        run(*file, text);
     }
     run(key_value_lines(text), text);
     return 0;

@@ -23,8 +23,8 @@
 #include <string_view>
 
 #include "fuzz_support.h"
-#include "tgmesh/core/control_api.h"
-#include "tgmesh/core/downlinks.h"
+#include "tgmesh/core/admin/control_api.h"
+#include "tgmesh/core/downlink/packet_encoder.h"
 #include "tgmesh/mesh/keyring.h"
 #include "tgmesh/mesh/payloads.h"
 #include "tgmesh/mesh/pki.h"
@@ -58,24 +58,24 @@ struct Reloads {
     core::ConfigResult next() {
         switch (calls++ % 4) {
             case 0:
-                return {std::nullopt, "option hop_limit: must be 1 to 7", {}};
+                return {tgmesh::Status::failure("option hop_limit: must be 1 to 7"), {}};
             case 1: {
                 core::Config c = control_config();
                 c.hop_limit = 5;
                 c.max_text_bytes = 100;
                 c.sys_interval_s = 1;
-                return {c, "", {}};
+                return {c, {}};
             }
             case 2: {
                 auto options = control_options();
                 options.emplace_back("downlink", "json");
                 options.emplace_back("gateway_id", "!67ea9400");
-                return {fuzz::make_config(options), "", {}};
+                return {fuzz::make_config(options), {}};
             }
             default: {
                 core::Config c = control_config();
                 c.control = false;
-                return {c, "", {}};
+                return {c, {}};
             }
         }
     }
@@ -117,7 +117,7 @@ class Checker {
     size_t responses = 0;
     std::string last_response;
 
-    void on_publish(const core::Outgoing& m) {
+    void on_publish(const Outgoing& m) {
         if (m.topic == core::ControlApi::kResponseTopic) {
             fuzz::check(m.transient && !m.retain && m.receipt_id == 0 && m.client_id.empty());
             ++responses;
@@ -138,7 +138,8 @@ class Checker {
                         std::optional<std::string>("sendtext"));
             fuzz::check(json::get_int(doc.get(), "from") == int64_t{0x67ea9400});
             const auto text = json::get_string(doc.get(), "payload");
-            fuzz::check(text && !text->empty() && text->size() <= core::Downlinks::kMaxChannelText);
+            fuzz::check(text && !text->empty() &&
+                        text->size() <= core::PacketEncoder::kMaxChannelText);
             return;
         }
         const bool pki = m.topic == pki_topic_;
@@ -156,7 +157,7 @@ class Checker {
         fuzz::check(opened.has_value() && opened->key->name == env->channel_id);
         if (opened->data.portnum == 1) {
             fuzz::check(!opened->data.payload.empty());
-            fuzz::check(opened->data.payload.size() <= core::Downlinks::kMaxChannelText);
+            fuzz::check(opened->data.payload.size() <= core::PacketEncoder::kMaxChannelText);
         }
     }
 
@@ -257,7 +258,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Reloads reloads;
     Checker checker;
     fuzz::Rig rig(control_config(), fuzz::kSampleState, [&reloads] { return reloads.next(); });
-    rig.publisher.on_publish = [&checker](const core::Outgoing& m) { checker.on_publish(m); };
+    rig.publisher.on_publish = [&checker](const Outgoing& m) { checker.on_publish(m); };
     rig.log.on_line = check_line;
     rig.bridge->start();
     rig.connect_telegram();

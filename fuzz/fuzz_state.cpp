@@ -8,8 +8,8 @@
 #include <string>
 
 #include "fuzz_support.h"
-#include "tgmesh/core/node_registry.h"
-#include "tgmesh/core/state.h"
+#include "tgmesh/core/ingest/node_registry.h"
+#include "tgmesh/core/state/state.h"
 
 using namespace tgmesh;
 
@@ -52,16 +52,15 @@ void check_same_nodes(const core::NodeRegistry& a, const core::NodeRegistry& b) 
 void direct(const std::string& text) {
     core::PersistentState state;
     core::NodeRegistry nodes;
-    std::string error;
-    if (!core::parse_state(text, state, nodes, error)) {
-        fuzz::check(!error.empty());
+    if (Status parsed = core::parse_state(text, state, nodes); !parsed) {
+        fuzz::check(!parsed.error().empty());
         return;
     }
     fuzz::check_registry_bounds(nodes);
     const std::string once = core::serialize_state(state, nodes);
     core::PersistentState state2;
     core::NodeRegistry nodes2;
-    fuzz::check(core::parse_state(once, state2, nodes2, error));
+    fuzz::check(core::parse_state(once, state2, nodes2).is_ok());
     check_same_nodes(nodes, nodes2);
     fuzz::check(state2.mesh_queue.size() == state.mesh_queue.size());
     fuzz::check(state2.chat_queue.size() == state.chat_queue.size());
@@ -84,7 +83,7 @@ void direct(const std::string& text) {
     const std::string twice = core::serialize_state(state2, nodes2);
     core::PersistentState state3;
     core::NodeRegistry nodes3;
-    fuzz::check(core::parse_state(twice, state3, nodes3, error));
+    fuzz::check(core::parse_state(twice, state3, nodes3).is_ok());
     fuzz::check(core::serialize_state(state3, nodes3) == twice);
     // The registry's own queries on what was loaded.
     for (const core::Node* n : nodes.by_last_heard()) {
@@ -108,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     rig.bridge->shutdown({});
     core::PersistentState state;
     core::NodeRegistry nodes;
-    std::string error;
-    fuzz::check(rig.store.saves > 0 && core::parse_state(rig.store.saved, state, nodes, error));
+    fuzz::check(rig.store.saves > 0 && rig.store.text &&
+                core::parse_state(*rig.store.text, state, nodes).is_ok());
     return 0;
 }

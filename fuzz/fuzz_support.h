@@ -1,7 +1,7 @@
 #pragma once
-// Minimal fakes of the core's ports for the libFuzzer harnesses (independent of tests/unit),
-// plus the helpers every harness uses: a fixed configuration, a Bridge wired to the fakes,
-// and a pump that answers its HTTP requests so the whole worker-side loop runs per input.
+// What every libFuzzer harness uses: the fakes of tests/fakes/ (here the logger also checks
+// that the token never shows), a fixed configuration, a Bridge wired to the fakes, and a pump
+// that answers its HTTP requests so the whole worker-side loop runs per input.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,9 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include "fake_ports.h"
+#include "tgmesh/base/ports.h"
 #include "tgmesh/core/bridge.h"
-#include "tgmesh/core/config.h"
-#include "tgmesh/core/ports.h"
+#include "tgmesh/core/config/config.h"
 #include "tgmesh/mesh/node_id.h"
 #include "tgmesh/mesh/packet.h"
 #include "tgmesh/mesh/payloads.h"
@@ -24,6 +25,7 @@
 #include "tgmesh/util/clock.h"
 #include "tgmesh/util/json.h"
 #include "tgmesh/util/utf8.h"
+#include "uplinks.h"
 
 namespace fuzz {
 
@@ -36,91 +38,17 @@ inline std::string_view as_view(const uint8_t* data, size_t size) {
     return {reinterpret_cast<const char*>(data), size};
 }
 
-class Clock : public tgmesh::Clock {
-  public:
-    tgmesh::Millis now = 1'000'000;
-    int64_t unix_now = 1'760'000'000;
-    tgmesh::Millis now_ms() const override { return now; }
-    int64_t unix_seconds() const override { return unix_now; }
-    void advance(tgmesh::Millis ms) {
-        now += ms;
-        unix_now += ms / 1000;
-    }
-};
+using Clock = tgmesh::fakes::Clock;
+using Publisher = tgmesh::fakes::Publisher;
+using Http = tgmesh::fakes::Http;
+using Store = tgmesh::fakes::Store;
 
-class Publisher : public tgmesh::core::Publisher {
+class Logger : public tgmesh::fakes::Logger {
   public:
-    std::vector<tgmesh::core::Outgoing> published;
-    // When set, sees every message as it is published (before pump() takes it away).
-    std::function<void(const tgmesh::core::Outgoing&)> on_publish;
-    void publish(tgmesh::core::Outgoing message) override {
-        if (on_publish) on_publish(message);
-        published.push_back(std::move(message));
-    }
-};
-
-class Logger : public tgmesh::core::Logger {
-  public:
-    size_t lines = 0;
     std::string secret;  // when set, no line may contain it
-    // When set, sees every line.
-    std::function<void(const std::string&)> on_line;
-    void log(tgmesh::core::LogLevel, std::string line) override {
-        ++lines;
+    void log(tgmesh::LogLevel level, std::string line) override {
         if (!secret.empty()) check(line.find(secret) == std::string::npos);
-        if (on_line) on_line(line);
-    }
-};
-
-// Requests wait until the harness answers them.
-class Http : public tgmesh::core::HttpClient {
-  public:
-    struct Pending {
-        tgmesh::core::HttpRequest request;
-        std::function<void(tgmesh::core::HttpResponse)> done;
-        std::string method() const { return request.url.substr(request.url.rfind('/') + 1); }
-    };
-    std::deque<Pending> pending;
-
-    void post(tgmesh::core::HttpRequest request,
-              std::function<void(tgmesh::core::HttpResponse)> done) override {
-        pending.push_back({std::move(request), std::move(done)});
-    }
-    void cancel_all() override { pending.clear(); }
-
-    // Removes the oldest request for `method`, if any.
-    std::optional<Pending> take(std::string_view method) {
-        for (auto it = pending.begin(); it != pending.end(); ++it) {
-            if (it->method() == method) {
-                Pending p = std::move(*it);
-                pending.erase(it);
-                return p;
-            }
-        }
-        return std::nullopt;
-    }
-    static void reply(Pending& p, long status, std::string body) {
-        tgmesh::core::HttpResponse r;
-        r.status = status;
-        r.body = std::move(body);
-        p.done(std::move(r));
-    }
-};
-
-class Store : public tgmesh::core::StateStore {
-  public:
-    std::optional<std::string> text;
-    std::string saved;
-    int saves = 0;
-    Loaded load() override { return {text, {}}; }
-    bool save(const std::string& t, std::string& /*error*/) override {
-        ++saves;
-        saved = t;
-        return true;
-    }
-    std::string move_aside() override {
-        text.reset();
-        return "state.json.corrupt";
+        tgmesh::fakes::Logger::log(level, std::move(line));
     }
 };
 
@@ -129,21 +57,8 @@ class Store : public tgmesh::core::StateStore {
 inline tgmesh::Bytes nodeinfo_with_key(tgmesh::mesh::NodeNum num, uint32_t packet_id,
                                        const std::string& long_name, const std::string& short_name,
                                        const tgmesh::Bytes& public_key) {
-    namespace mesh = tgmesh::mesh;
-    mesh::UserInfo user;
-    user.id = mesh::format_node_id(num);
-    user.long_name = long_name;
-    user.short_name = short_name;
-    user.public_key = public_key;
-    mesh::Packet p;
-    p.from = num;
-    p.to = mesh::kBroadcast;
-    p.id = packet_id;
-    mesh::Data data;
-    data.portnum = mesh::port::kNodeInfo;
-    data.payload = mesh::encode_user(user);
-    p.decoded = data;
-    return mesh::encode_envelope({p, "LongFast", "!11111111"});
+    return tgmesh::fakes::nodeinfo_uplink(
+        {num, packet_id, long_name, short_name, public_key, true, "!11111111"});
 }
 
 inline constexpr const char* kToken = "123456:FUZZ-token_abcdefghijklmnopqrstuvwxyz";
@@ -171,7 +86,7 @@ inline tgmesh::core::Options base_options() {
 inline tgmesh::core::Config make_config(const tgmesh::core::Options& options) {
     auto r = tgmesh::core::load_config(options);
     if (!r.config) {
-        std::fprintf(stderr, "fuzz harness config refused: %s\n", r.error.c_str());
+        std::fprintf(stderr, "fuzz harness config refused: %s\n", r.config.error().c_str());
         std::abort();
     }
     return *r.config;
@@ -296,7 +211,7 @@ struct Rig {
     // Answers getMe with the canned bot, leaving a getUpdates pending.
     void connect_telegram() {
         bridge->run_due();
-        if (auto me = http.take("getMe")) Http::reply(*me, 200, kGetMeOk);
+        if (auto me = http.try_take("getMe")) Http::reply(*me, 200, kGetMeOk);
         bridge->run_due();
     }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in fuzz/corpus/<harness>/ (committed; rerun after changing this).
 
-Sources: tests/vectors (the same files as ../shared/vectors): the real envelope captures and
+Sources: tests/vectors: the real envelope captures and
 JSON uplinks; plus envelopes built here for every key the harnesses configure (fuzz_support.h),
 realistic Bot API responses, config files and state files. Standard library only; AES-CTR
 comes from the openssl command line tool.

@@ -7,7 +7,7 @@ what=${1:-all}
 build=${2:-${TGMESH_BUILD_DIR:-build}}
 
 if [ "$what" = all ] || [ "$what" = format ]; then
-  find plugin include tests/unit -name '*.cpp' -o -name '*.h' | sort |
+  find plugin include tests/unit tests/fakes fuzz bench -name '*.cpp' -o -name '*.h' | sort |
     xargs clang-format --dry-run --Werror
   echo "lint: clang-format clean"
 fi

@@ -49,17 +49,18 @@
 #include "payload_writers.h"  // tests/unit
 #include "tgmesh/adapters/curl_http.h"
 #include "tgmesh/adapters/steady_clock.h"
+#include "tgmesh/base/drop_reporter.h"
+#include "tgmesh/base/stats.h"
 #include "tgmesh/broker/handoff.h"
 #include "tgmesh/broker/tick_watchdog.h"
 #include "tgmesh/broker/worker.h"
 #include "tgmesh/core/bridge.h"
-#include "tgmesh/core/config.h"
-#include "tgmesh/core/dedup.h"
-#include "tgmesh/core/downlinks.h"
-#include "tgmesh/core/drop_reporter.h"
-#include "tgmesh/core/mesh_ingest.h"
-#include "tgmesh/core/node_registry.h"
-#include "tgmesh/core/stats.h"
+#include "tgmesh/core/config/config.h"
+#include "tgmesh/core/identity/node_identity.h"
+#include "tgmesh/core/ingest/dedup.h"
+#include "tgmesh/core/ingest/json_gateway.h"
+#include "tgmesh/core/ingest/mesh_ingest.h"
+#include "tgmesh/core/ingest/node_registry.h"
 #include "tgmesh/mesh/channel_key.h"
 #include "tgmesh/mesh/keyring.h"
 #include "tgmesh/mesh/packet.h"
@@ -150,9 +151,9 @@ void print_table(const std::vector<Metric>& metrics) {
 
 // --- fakes for the ports MeshIngest needs --------------------------------------------------------
 
-class NullLogger : public core::Logger {
+class NullLogger : public Logger {
   public:
-    void log(core::LogLevel, std::string line) override {
+    void log(LogLevel, std::string line) override {
         ++lines;
         last = std::move(line);
     }
@@ -160,23 +161,23 @@ class NullLogger : public core::Logger {
     std::string last;
 };
 
-class NullPublisher : public core::Publisher {
+class NullPublisher : public Publisher {
   public:
-    void publish(core::Outgoing) override { ++count; }
+    void publish(Outgoing) override { ++count; }
     uint64_t count = 0;
 };
 
-class NullHttp : public core::HttpClient {
+class NullHttp : public HttpClient {
   public:
-    void post(core::HttpRequest, std::function<void(core::HttpResponse)>) override { ++count; }
+    void post(HttpRequest, std::function<void(HttpResponse)>) override { ++count; }
     void cancel_all() override {}
     uint64_t count = 0;
 };
 
-class EmptyStore : public core::StateStore {
+class EmptyStore : public StateStore {
   public:
     Loaded load() override { return {}; }
-    bool save(const std::string&, std::string&) override { return true; }
+    Status save(const std::string&) override { return Status::ok(); }
     std::string move_aside() override { return "/dev/null"; }
 };
 
@@ -297,7 +298,7 @@ core::Config bench_config() {
                           {"state_file", "/tmp/tgmesh-codec-bench-unused.json"}};
     auto r = core::load_config(opts);
     if (!r.config) {
-        std::fprintf(stderr, "config: %s\n", r.error.c_str());
+        std::fprintf(stderr, "config: %s\n", r.config.error().c_str());
         std::exit(2);
     }
     return *r.config;
@@ -305,14 +306,18 @@ core::Config bench_config() {
 
 // What Bridge owns around its MeshIngest, fresh for every repetition (empty dedup and registry).
 struct IngestRig {
-    IngestRig(const core::Config& config, const mesh::Keyring& keys, core::Downlinks& downlinks)
-        : drops(log, clock), ingest(config, keys, downlinks, nodes, dedup, stats, drops, clock) {}
+    IngestRig(const core::Config& config, const mesh::Keyring& keys,
+              const core::NodeIdentity& identity)
+        : json_gateway(clock),
+          drops(log, clock, stats),
+          ingest(config, keys, identity, json_gateway, nodes, dedup, stats, drops, clock) {}
     adapters::SteadyClock clock;  // the worker's clock
     NullLogger log;
     core::NodeRegistry nodes;
     core::Dedup dedup;
-    core::Stats stats;
-    core::DropReporter drops;
+    core::JsonGateway json_gateway;
+    Stats stats;
+    DropReporter drops;
     core::MeshIngest ingest;
 };
 
@@ -330,9 +335,9 @@ uint64_t run_ingest(core::MeshIngest& ingest, const std::vector<Uplink>& uplinks
 void check_ingest(const IngestRig& rig, const Dataset& ds, bool mixed) {
     const auto& s = rig.stats;
     const uint64_t expected_dups = mixed ? ds.unique * 2 : 0;
-    const uint64_t dups = s.dropped(core::Drop::kDuplicate);
-    const uint64_t undecryptable = s.dropped(core::Drop::kUndecryptable);
-    const uint64_t malformed = s.dropped(core::Drop::kMalformedEnvelope);
+    const uint64_t dups = s.dropped(Drop::kDuplicate);
+    const uint64_t undecryptable = s.dropped(Drop::kUndecryptable);
+    const uint64_t malformed = s.dropped(Drop::kMalformedEnvelope);
     if (s.decoded != ds.unique || dups != expected_dups || undecryptable || malformed) {
         std::fprintf(stderr,
                      "ingest check failed: decoded %" PRIu64 " (want %zu), duplicates %" PRIu64
@@ -343,7 +348,7 @@ void check_ingest(const IngestRig& rig, const Dataset& ds, bool mixed) {
 }
 
 Metric bench_ingest(const Options& o, const core::Config& config, const mesh::Keyring& keys,
-                    core::Downlinks& downlinks, const Dataset& ds, bool mixed) {
+                    const core::NodeIdentity& identity, const Dataset& ds, bool mixed) {
     const auto& uplinks = mixed ? ds.mixed : ds.unique_only;
     Metric m{mixed ? "decode_decrypt_dedup" : "decode_decrypt_unique_only", "per_s", {}, {}, ""};
     if (mixed) {
@@ -353,7 +358,7 @@ Metric bench_ingest(const Options& o, const core::Config& config, const mesh::Ke
         m.note = "MeshIngest::ingest, envelopes/s, no duplicates (every one decrypted)";
     }
     for (int rep = 0; rep < o.reps; ++rep) {
-        auto rig = std::make_unique<IngestRig>(config, keys, downlinks);
+        auto rig = std::make_unique<IngestRig>(config, keys, identity);
         const auto t0 = BenchClock::now();
         g_sink = g_sink + run_ingest(rig->ingest, uplinks);
         const double s = seconds_since(t0);
@@ -608,7 +613,7 @@ Metric bench_match_copy(const Options& o, const Dataset& ds) {
 // Messages arrive paced (one every `pace_ns`, a busy broker), each call is timed on its own and the
 // cost of the two clock reads around it is subtracted.
 Metric bench_match_copy_threaded(const Options& o, const core::Config& config,
-                                 const mesh::Keyring& keys, core::Downlinks& downlinks,
+                                 const mesh::Keyring& keys, const core::NodeIdentity& identity,
                                  const Dataset& ds, int worker_cpu, long pace_ns) {
     BenchPlugin p;
     p.roots = kRoots;
@@ -617,7 +622,7 @@ Metric bench_match_copy_threaded(const Options& o, const core::Config& config,
     p.handoff.set_waker([&http] { http.wakeup(); });
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> taken{0}, dropped{0}, sleeps{0};
-    IngestRig rig(config, keys, downlinks);
+    IngestRig rig(config, keys, identity);
     std::thread worker([&] {
         if (worker_cpu >= 0) pin_to(worker_cpu);
         broker::Handoff::WorkerInput in;
@@ -688,13 +693,13 @@ Metric bench_match_copy_threaded(const Options& o, const core::Config& config,
     worker.join();
     // Every handed-over uplink reached the worker intact.
     const auto& st = rig.stats;
-    if (st.uplinks != taken.load() || st.dropped(core::Drop::kMalformedEnvelope) != 0 ||
-        st.dropped(core::Drop::kUndecryptable) != 0 || st.decoded == 0) {
+    if (st.uplinks != taken.load() || st.dropped(Drop::kMalformedEnvelope) != 0 ||
+        st.dropped(Drop::kUndecryptable) != 0 || st.decoded == 0) {
         std::fprintf(stderr,
                      "threaded handoff check failed: %" PRIu64 " ingested of %" PRIu64
                      " taken, %" PRIu64 " malformed, %" PRIu64 " undecryptable\n",
-                     st.uplinks, taken.load(), st.dropped(core::Drop::kMalformedEnvelope),
-                     st.dropped(core::Drop::kUndecryptable));
+                     st.uplinks, taken.load(), st.dropped(Drop::kMalformedEnvelope),
+                     st.dropped(Drop::kUndecryptable));
         std::exit(1);
     }
     char buf[128];
@@ -768,8 +773,8 @@ int main(int argc, char** argv) {
     const core::Config config = bench_config();
     const mesh::Keyring keys(config.channel_keys);
     adapters::SteadyClock clock;
-    core::Downlinks downlinks(config, clock, [] { return 0x1234u; });
-    downlinks.set_identity(kBridgeNode, 1, mesh::KeyPair{});
+    core::NodeIdentity identity;
+    identity.set(kBridgeNode, 1, mesh::KeyPair{});
 
     std::vector<Metric> metrics;
     auto add = [&](Metric m) {
@@ -778,14 +783,14 @@ int main(int argc, char** argv) {
     };
     // Warm-up: page in the data set and the code.
     {
-        IngestRig rig(config, keys, downlinks);
+        IngestRig rig(config, keys, identity);
         g_sink = g_sink + run_ingest(rig.ingest, ds.unique_only);
     }
     auto want = [&](const char* group) {
         return o.only.empty() || std::string(group).find(o.only) != std::string::npos;
     };
-    if (want("ingest")) add(bench_ingest(o, config, keys, downlinks, ds, true));
-    if (want("ingest_unique")) add(bench_ingest(o, config, keys, downlinks, ds, false));
+    if (want("ingest")) add(bench_ingest(o, config, keys, identity, ds, true));
+    if (want("ingest_unique")) add(bench_ingest(o, config, keys, identity, ds, false));
     if (want("bridge")) add(bench_bridge(o, ds));
     if (want("steps"))
         for (auto& m : bench_substeps(o, keys, ds))
@@ -804,7 +809,7 @@ int main(int argc, char** argv) {
     add(bench_nomatch(o, "broker_nomatch_before_first_tick", "sensors/house/temp", false, {},
                       "on_message before the first tick (watchdog reads the clock)"));
     add(bench_match_copy(o, ds));
-    add(bench_match_copy_threaded(o, config, keys, downlinks, ds, worker_cpu, o.pace_ns));
+    add(bench_match_copy_threaded(o, config, keys, identity, ds, worker_cpu, o.pace_ns));
 
     print_table(metrics);
     std::printf("\n# total %.1f s\n", seconds_since(started));

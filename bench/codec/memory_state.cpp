@@ -32,9 +32,9 @@
 #include <vector>
 
 #include "tgmesh/adapters/file_store.h"
-#include "tgmesh/core/message_map.h"
-#include "tgmesh/core/node_registry.h"
-#include "tgmesh/core/state.h"
+#include "tgmesh/core/chat/message_map.h"
+#include "tgmesh/core/ingest/node_registry.h"
+#include "tgmesh/core/state/state.h"
 #include "tgmesh/mesh/node_id.h"
 
 namespace {
@@ -241,9 +241,8 @@ int main(int argc, char** argv) {
 
     const std::string text = build_document(node_count, link_count, chat_id, seed);
     adapters::FileStore store(path);
-    std::string error;
-    if (!store.save(text, error)) {
-        std::fprintf(stderr, "cannot write %s: %s\n", path.c_str(), error.c_str());
+    if (Status saved = store.save(text); !saved) {
+        std::fprintf(stderr, "cannot write %s: %s\n", path.c_str(), saved.error().c_str());
         return 1;
     }
     const size_t file_bytes = text.size();
@@ -262,16 +261,17 @@ int main(int argc, char** argv) {
     core::NodeRegistry back_nodes;
     core::MessageMap back_messages;
     {
-        core::StateStore::Loaded loaded = store.load();
+        StateStore::Loaded loaded = store.load();
         if (!loaded.text) {
             std::fprintf(stderr, "cannot read %s back: %s\n", path.c_str(), loaded.error.c_str());
             return 1;
         }
         g_arena.active = cjson_arena;
-        const bool parsed = core::parse_state(*loaded.text, back, back_nodes, error);
+        const Status parsed = core::parse_state(*loaded.text, back, back_nodes);
         g_arena.active = false;
         if (!parsed) {
-            std::fprintf(stderr, "%s does not parse as a state: %s\n", path.c_str(), error.c_str());
+            std::fprintf(stderr, "%s does not parse as a state: %s\n", path.c_str(),
+                         parsed.error().c_str());
             return 1;
         }
         back_messages.restore(back.message_links);

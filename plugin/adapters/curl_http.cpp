@@ -11,7 +11,7 @@ struct CurlHttp::Transfer {
     std::string response;
     bool too_big = false;
     char error[CURL_ERROR_SIZE] = {};
-    std::function<void(core::HttpResponse)> done;
+    std::function<void(HttpResponse)> done;
 };
 
 CurlHttp::CurlHttp() : multi_(curl_multi_init()) {}
@@ -31,14 +31,14 @@ size_t CurlHttp::on_body(char* data, size_t size, size_t count, void* user) {
     return n;
 }
 
-void CurlHttp::post(core::HttpRequest request, std::function<void(core::HttpResponse)> done) {
+void CurlHttp::post(HttpRequest request, std::function<void(HttpResponse)> done) {
     auto t = std::make_unique<Transfer>();
     t->easy.reset(curl_easy_init());
     t->done = std::move(done);
     t->request_body = std::move(request.json_body);
     CURL* e = t->easy.get();
     if (e == nullptr || !multi_) {
-        core::HttpResponse r;
+        HttpResponse r;
         r.error = "cannot create a libcurl handle";
         t->done(r);
         return;
@@ -70,7 +70,7 @@ void CurlHttp::post(core::HttpRequest request, std::function<void(core::HttpResp
 #endif
     if (!proxy_.empty()) curl_easy_setopt(e, CURLOPT_PROXY, proxy_.c_str());
     if (curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
-        core::HttpResponse r;
+        HttpResponse r;
         r.error = "cannot start a libcurl transfer";
         t->done(r);
         return;
@@ -94,7 +94,7 @@ void CurlHttp::finish(CURL* easy, CURLcode code) {
     std::unique_ptr<Transfer> t = std::move(it->second);
     transfers_.erase(it);
     curl_multi_remove_handle(multi_.get(), easy);
-    core::HttpResponse r;
+    HttpResponse r;
     if (code == CURLE_OK) {
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r.status);
         r.body = std::move(t->response);

@@ -41,7 +41,7 @@ constexpr size_t kMaxStateBytes = size_t{64} << 20;
 
 }  // namespace
 
-core::StateStore::Loaded FileStore::load() {
+StateStore::Loaded FileStore::load() {
     Loaded result;
     Fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
@@ -68,45 +68,42 @@ core::StateStore::Loaded FileStore::load() {
     return result;
 }
 
-bool FileStore::save(const std::string& text, std::string& error) {
+Status FileStore::save(const std::string& text) {
     const std::string tmp = path_ + ".tmp";
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (fd.get() < 0) {
-        error = errno_text("create " + tmp);
-        return false;
+        return Status::failure(errno_text("create " + tmp));
     }
     ::fchmod(fd.get(), 0600);  // an older temp file may have had another mode
+    // The reason (errno, read before unlink changes it), and no temp file left behind.
+    auto failed_to = [&](const std::string& step) {
+        Status failed = Status::failure(errno_text(step + tmp));
+        ::unlink(tmp.c_str());
+        return failed;
+    };
     size_t done = 0;
     while (done < text.size()) {
         ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
         if (n < 0) {
             if (errno == EINTR) continue;
-            error = errno_text("write " + tmp);
-            ::unlink(tmp.c_str());
-            return false;
+            return failed_to("write ");
         }
         done += static_cast<size_t>(n);
     }
     if (::fsync(fd.get()) != 0) {
-        error = errno_text("fsync " + tmp);
-        ::unlink(tmp.c_str());
-        return false;
+        return failed_to("fsync ");
     }
     if (::close(fd.release()) != 0) {
-        error = errno_text("close " + tmp);
-        ::unlink(tmp.c_str());
-        return false;
+        return failed_to("close ");
     }
     if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-        error = errno_text("rename " + tmp);
-        ::unlink(tmp.c_str());
-        return false;
+        return failed_to("rename ");
     }
     // Make the rename itself durable.
     std::string dir = std::filesystem::absolute(path_).parent_path().string();
     Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
-    return true;
+    return Status::ok();
 }
 
 std::string FileStore::move_aside() {

@@ -1,5 +1,8 @@
 #include "tgmesh/broker/handoff.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "tgmesh/mesh/topic.h"
 
 namespace tgmesh::broker {
@@ -78,16 +81,25 @@ bool Handoff::take_roots(std::vector<std::string>& roots) {
     return true;
 }
 
-void Handoff::take_for_tick(std::vector<core::Outgoing>& outgoing, std::vector<LogLine>& logs) {
+void Handoff::take_for_tick(std::vector<Outgoing>& outgoing, std::vector<LogLine>& logs) {
     std::lock_guard lock(mu_);
     tick_work_.store(false, std::memory_order_release);
+    // The last tick's messages went out at the start of this loop iteration.
+    handed_over_.clear();
     outgoing.swap(outgoing_);
     logs.swap(logs_);
     if (logs_dropped_ > 0) {
-        logs.push_back({core::LogLevel::kWarning,
+        logs.push_back({LogLevel::kWarning,
                         std::to_string(logs_dropped_) + " log lines dropped (log queue full)"});
         logs_dropped_ = 0;
     }
+}
+
+void Handoff::handed_to_broker(std::vector<Outgoing>& published) {
+    std::lock_guard lock(mu_);
+    handed_over_.swap(published);
+    // The next tick releases them.
+    if (!handed_over_.empty()) tick_work_.store(true, std::memory_order_release);
 }
 
 bool Handoff::worker_has_input() const {
@@ -125,7 +137,7 @@ void Handoff::take_for_worker(WorkerInput& in) {
     control_dropped_ = 0;
 }
 
-void Handoff::publish(core::Outgoing message) {
+void Handoff::publish(Outgoing message) {
     std::lock_guard lock(mu_);
     outgoing_.push_back(std::move(message));
     tick_work_.store(true, std::memory_order_release);
@@ -135,7 +147,7 @@ void Handoff::set_secret(std::string secret) {
     secret_ = std::move(secret);
 }
 
-void Handoff::log(core::LogLevel level, std::string line) {
+void Handoff::log(LogLevel level, std::string line) {
     if (!secret_.empty()) {
         static const std::string kMask = "<bot token>";
         for (size_t at = line.find(secret_); at != std::string::npos;
@@ -152,15 +164,19 @@ void Handoff::log(core::LogLevel level, std::string line) {
     tick_work_.store(true, std::memory_order_release);
 }
 
-std::vector<core::Outgoing> Handoff::not_yet_published() const {
+std::vector<Outgoing> Handoff::not_yet_published() const {
     std::lock_guard lock(mu_);
-    return outgoing_;
+    std::vector<Outgoing> out = handed_over_;
+    out.insert(out.end(), outgoing_.begin(), outgoing_.end());
+    return out;
 }
 
-std::vector<core::Outgoing> Handoff::take_unpublished() {
+std::vector<Outgoing> Handoff::take_unpublished() {
     std::lock_guard lock(mu_);
-    std::vector<core::Outgoing> out;
-    out.swap(outgoing_);
+    std::vector<Outgoing> out;
+    out.swap(handed_over_);
+    std::move(outgoing_.begin(), outgoing_.end(), std::back_inserter(out));
+    outgoing_.clear();
     return out;
 }
 

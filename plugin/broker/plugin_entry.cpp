@@ -1,8 +1,9 @@
 // The three entry points Mosquitto 2.0 calls, and the broker-thread callbacks. The broker
 // thread only matches topics, copies and enqueues (MESSAGE), copies control requests (CONTROL),
 // publishes what the worker queued and writes its log lines (TICK), and asks the worker to
-// re-read the configuration (RELOAD). Every callback
-// catches everything: an exception crossing into the broker would kill it.
+// re-read the configuration (RELOAD). Every callback catches everything: an exception crossing
+// into the broker would kill it. The threads, the hand-off and the rooms of core/: README.md,
+// section Design.
 #include <curl/curl.h>
 
 #include <atomic>
@@ -17,12 +18,14 @@
 #include "tgmesh/broker/handoff.h"
 #include "tgmesh/broker/tick_watchdog.h"
 #include "tgmesh/broker/worker.h"
-#include "tgmesh/core/config.h"
-#include "tgmesh/core/control_api.h"
+#include "tgmesh/core/admin/control_api.h"
+#include "tgmesh/core/config/config.h"
 
 namespace {
 
+using tgmesh::LogLevel;
 using tgmesh::Millis;
+using tgmesh::Outgoing;
 namespace core = tgmesh::core;
 namespace broker = tgmesh::broker;
 
@@ -32,28 +35,45 @@ const std::string kControlTopic(core::ControlApi::kTopic);
 
 std::atomic<bool> g_loaded{false};
 
+// One tgmesh per broker: claimed at the start of init, released again unless it succeeds.
+class LoadClaim {
+  public:
+    LoadClaim() : held_(!g_loaded.exchange(true)) {}
+    ~LoadClaim() {
+        if (held_ && !kept_) g_loaded = false;
+    }
+    LoadClaim(const LoadClaim&) = delete;
+    LoadClaim& operator=(const LoadClaim&) = delete;
+    bool held() const { return held_; }
+    void keep() { kept_ = true; }
+
+  private:
+    bool held_;
+    bool kept_ = false;
+};
+
 struct Plugin {
     mosquitto_plugin_id_t* id = nullptr;
     std::vector<std::string> roots;  // broker thread only
     broker::Handoff handoff;
     tgmesh::adapters::CurlHttp http;
     std::unique_ptr<broker::Worker> worker;
-    broker::TickWatchdog watchdog;         // broker thread only
-    std::vector<core::Outgoing> tick_out;  // reused buffers: no allocation on idle ticks
+    broker::TickWatchdog watchdog;   // broker thread only
+    std::vector<Outgoing> tick_out;  // reused buffers: no allocation on idle ticks
     std::vector<broker::LogLine> tick_logs;
 };
 
-int mosq_level(core::LogLevel level) {
+int mosq_level(LogLevel level) {
     switch (level) {
-        case core::LogLevel::kDebug:
+        case LogLevel::kDebug:
             return MOSQ_LOG_DEBUG;
-        case core::LogLevel::kInfo:
+        case LogLevel::kInfo:
             return MOSQ_LOG_INFO;
-        case core::LogLevel::kNotice:
+        case LogLevel::kNotice:
             return MOSQ_LOG_NOTICE;
-        case core::LogLevel::kWarning:
+        case LogLevel::kWarning:
             return MOSQ_LOG_WARNING;
-        case core::LogLevel::kError:
+        case LogLevel::kError:
             return MOSQ_LOG_ERR;
     }
     return MOSQ_LOG_INFO;
@@ -63,7 +83,7 @@ void log_line(int level, const std::string& text) {
     mosquitto_log_printf(level, "tgmesh: %s", text.c_str());
 }
 
-void publish_now(Plugin& p, const core::Outgoing& m) {
+void publish_now(Plugin& p, const Outgoing& m) {
     bool ok = false;
     // Topics are built by tgmesh, but a check here keeps an invalid one out of the broker.
     if (mosquitto_pub_topic_check(m.topic.c_str()) == MOSQ_ERR_SUCCESS &&
@@ -92,6 +112,7 @@ void flush_to_broker(Plugin& p) {
     p.handoff.take_for_tick(p.tick_out, p.tick_logs);
     for (const auto& m : p.tick_out)
         publish_now(p, m);
+    p.handoff.handed_to_broker(p.tick_out);
     for (const auto& line : p.tick_logs)
         log_line(mosq_level(line.level), line.text);
     p.tick_out.clear();
@@ -122,11 +143,6 @@ int on_message(int, void* event_data, void* userdata) {
             !p.handoff.offer_uplink(ed->topic, ed->payload, ed->payloadlen, p.roots)) {
             return MOSQ_ERR_SUCCESS;
         }
-#ifdef TGMESH_DRAIN_ON_MESSAGE
-        // Benchmark variant (bench/): publish what the worker queued without waiting for the
-        // tick. In 2.0 the tick ends the same loop iteration, so this is expected to gain nothing.
-        if (p.handoff.tick_has_work()) flush_to_broker(p);
-#endif
     } catch (...) {
     }
     // Anything but success would disconnect the publishing client.
@@ -186,11 +202,11 @@ void unregister(Plugin& p) {
 
 int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* options,
          int option_count) {
-    if (g_loaded.exchange(true)) {
+    LoadClaim claim;
+    if (!claim.held()) {
         return fail("tgmesh is already loaded in this broker; keep a single plugin line for it");
     }
     if (loaded_per_listener(identifier)) {
-        g_loaded = false;
         return fail("tgmesh must be loaded globally: per_listener_settings true is not supported");
     }
     auto p = std::make_unique<Plugin>();
@@ -203,12 +219,8 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
     core::ConfigResult result = core::load_config(plugin_options);
     for (const auto& w : result.warnings)
         log_line(MOSQ_LOG_WARNING, w);
-    if (!result.config) {
-        g_loaded = false;
-        return fail(result.error);
-    }
+    if (!result.config) return fail(result.config.error());
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !p->http.ok()) {
-        g_loaded = false;
         return fail("cannot initialise libcurl");
     }
     p->roots = result.config->topic_roots;
@@ -219,7 +231,6 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
                                                  p->handoff, p->http);
     if (!p->worker->start()) {
         curl_global_cleanup();
-        g_loaded = false;
         return fail("cannot start the worker thread");
     }
     if (mosquitto_callback_register(identifier, MOSQ_EVT_MESSAGE, on_message, nullptr, raw) ||
@@ -230,13 +241,13 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
         unregister(*p);
         p->worker->stop();
         curl_global_cleanup();
-        g_loaded = false;
         return fail("cannot register the broker callbacks");
     }
 #if TGMESH_MOSQUITTO_21
     mosquitto_plugin_set_info(identifier, "tgmesh", TGMESH_VERSION);
 #endif
     *userdata = p.release();
+    claim.keep();
     return MOSQ_ERR_SUCCESS;
 }
 
@@ -260,10 +271,8 @@ TGMESH_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void*
     try {
         return init(identifier, userdata, options, option_count);
     } catch (const std::exception& e) {
-        g_loaded = false;
         return fail(std::string("start-up failed: ") + e.what());
     } catch (...) {
-        g_loaded = false;
         return fail("start-up failed");
     }
 }

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <random>
 
-#include "tgmesh/core/identity.h"
+#include "tgmesh/core/identity/identity_file.h"
 
 namespace tgmesh::broker {
 
@@ -57,7 +57,7 @@ void Worker::stop() {
 core::ConfigResult Worker::reload() {
     core::ConfigResult result = core::load_config(options_);
     for (auto& w : result.warnings)
-        handoff_.log(core::LogLevel::kWarning, std::move(w));
+        handoff_.log(LogLevel::kWarning, std::move(w));
     if (result.config) {
         handoff_.push_roots(result.config->topic_roots);
         handoff_.set_secret(result.config->bot_token);
@@ -76,14 +76,15 @@ void Worker::run() {
         while (!stop_.load()) {
             handoff_.take_for_worker(in);
             const bool had_uplinks = !in.uplinks.empty();
-            if (in.reload) bridge_->reload_config();
+            // A refused reload is logged by the bridge; the previous configuration stays.
+            if (in.reload) static_cast<void>(bridge_->reload_config());
             if (in.uplinks_dropped > 0) bridge_->note_inbound_dropped(in.uplinks_dropped);
             for (const Uplink& u : in.uplinks)
                 bridge_->on_mqtt_message(u.topic, u.payload);
             for (const core::ControlRequest& r : in.control)
                 bridge_->on_control(r);
             if (in.control_dropped > 0) {
-                handoff_.log(core::LogLevel::kWarning,
+                handoff_.log(LogLevel::kWarning,
                              std::to_string(in.control_dropped) +
                                  " requests on $CONTROL/tgmesh/v1 dropped: too many at once");
             }
@@ -125,10 +126,10 @@ void Worker::run() {
             bridge_->on_mqtt_message(u.topic, u.payload);
         bridge_->shutdown(handoff_.take_unpublished());
     } catch (const std::exception& e) {
-        handoff_.log(core::LogLevel::kError,
+        handoff_.log(LogLevel::kError,
                      std::string("worker stopped by an internal error: ") + e.what());
     } catch (...) {
-        handoff_.log(core::LogLevel::kError, "worker stopped by an unknown internal error");
+        handoff_.log(LogLevel::kError, "worker stopped by an unknown internal error");
     }
 }
 

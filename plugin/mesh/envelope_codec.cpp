@@ -30,26 +30,14 @@ Data data_from_pb(const Meshtastic__Data& in) {
 void data_to_pb(const Data& in, Meshtastic__Data& out) {
     out.has_portnum = 1;
     out.portnum = in.portnum;
-    if (!in.payload.empty()) {
-        out.has_payload = 1;
-        out.payload = pb::binary_view(in.payload);
-    }
-    if (in.want_response) {
-        out.has_want_response = 1;
-        out.want_response = 1;
-    }
-    auto set = [](const std::optional<uint32_t>& v, protobuf_c_boolean& has, uint32_t& field) {
-        if (v) {
-            has = 1;
-            field = *v;
-        }
-    };
-    set(in.dest, out.has_dest, out.dest);
-    set(in.source, out.has_source, out.source);
-    set(in.request_id, out.has_request_id, out.request_id);
-    set(in.reply_id, out.has_reply_id, out.reply_id);
-    set(in.emoji, out.has_emoji, out.emoji);
-    set(in.bitfield, out.has_bitfield, out.bitfield);
+    pb::set_bytes(out.has_payload, out.payload, in.payload);
+    pb::set_true(out.has_want_response, out.want_response, in.want_response);
+    pb::set(out.has_dest, out.dest, in.dest);
+    pb::set(out.has_source, out.source, in.source);
+    pb::set(out.has_request_id, out.request_id, in.request_id);
+    pb::set(out.has_reply_id, out.reply_id, in.reply_id);
+    pb::set(out.has_emoji, out.emoji, in.emoji);
+    pb::set(out.has_bitfield, out.bitfield, in.bitfield);
 }
 
 }  // namespace
@@ -116,32 +104,14 @@ Bytes encode_envelope(const Envelope& env) {
     }
     packet.has_id = 1;
     packet.id = p.id;
-    auto set_u32 = [](const std::optional<uint32_t>& v, protobuf_c_boolean& has, uint32_t& f) {
-        if (v) {
-            has = 1;
-            f = *v;
-        }
-    };
-    set_u32(p.rx_time, packet.has_rx_time, packet.rx_time);
-    if (p.rx_snr) {
-        packet.has_rx_snr = 1;
-        packet.rx_snr = *p.rx_snr;
-    }
-    if (p.rx_rssi) {
-        packet.has_rx_rssi = 1;
-        packet.rx_rssi = *p.rx_rssi;
-    }
-    set_u32(p.hop_limit, packet.has_hop_limit, packet.hop_limit);
-    set_u32(p.hop_start, packet.has_hop_start, packet.hop_start);
-    set_u32(p.priority, packet.has_priority, packet.priority);
-    if (p.want_ack) {
-        packet.has_want_ack = 1;
-        packet.want_ack = 1;
-    }
-    if (p.pki_encrypted) {
-        packet.has_pki_encrypted = 1;
-        packet.pki_encrypted = 1;
-    }
+    pb::set(packet.has_rx_time, packet.rx_time, p.rx_time);
+    pb::set(packet.has_rx_snr, packet.rx_snr, p.rx_snr);
+    pb::set(packet.has_rx_rssi, packet.rx_rssi, p.rx_rssi);
+    pb::set(packet.has_hop_limit, packet.hop_limit, p.hop_limit);
+    pb::set(packet.has_hop_start, packet.hop_start, p.hop_start);
+    pb::set(packet.has_priority, packet.priority, p.priority);
+    pb::set_true(packet.has_want_ack, packet.want_ack, p.want_ack);
+    pb::set_true(packet.has_pki_encrypted, packet.pki_encrypted, p.pki_encrypted);
     if (p.public_key) {
         packet.has_public_key = 1;
         packet.public_key = pb::binary_view(*p.public_key);

@@ -22,18 +22,9 @@ Bytes encode_user(const UserInfo& user) {
     out.id = const_cast<char*>(user.id.c_str());
     out.long_name = const_cast<char*>(user.long_name.c_str());
     out.short_name = const_cast<char*>(user.short_name.c_str());
-    if (user.hw_model) {
-        out.has_hw_model = 1;
-        out.hw_model = *user.hw_model;
-    }
-    if (user.role) {
-        out.has_role = 1;
-        out.role = *user.role;
-    }
-    if (!user.public_key.empty()) {
-        out.has_public_key = 1;
-        out.public_key = pb::binary_view(user.public_key);
-    }
+    pb::set(out.has_hw_model, out.hw_model, user.hw_model);
+    pb::set(out.has_role, out.role, user.role);
+    pb::set_bytes(out.has_public_key, out.public_key, user.public_key);
     return pb::pack(&out.base);
 }
 

@@ -51,4 +51,23 @@ std::optional<T> opt(protobuf_c_boolean has, T value) {
     return has ? std::optional<T>(value) : std::nullopt;
 }
 
+// The other way: sets an optional field (its has_ flag and value) when `value` holds one.
+template <class Field, class T>
+void set(protobuf_c_boolean& has, Field& field, const std::optional<T>& value) {
+    if (!value) return;
+    has = 1;
+    field = static_cast<Field>(*value);
+}
+// A bool sent only when true (proto3's default), or bytes sent only when not empty.
+inline void set_true(protobuf_c_boolean& has, protobuf_c_boolean& field, bool value) {
+    if (!value) return;
+    has = 1;
+    field = 1;
+}
+inline void set_bytes(protobuf_c_boolean& has, ProtobufCBinaryData& field, BytesView value) {
+    if (value.empty()) return;
+    has = 1;
+    field = binary_view(value);
+}
+
 }  // namespace tgmesh::mesh::pb

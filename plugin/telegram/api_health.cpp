@@ -34,9 +34,9 @@ Millis ApiHealth::on_failure(std::string_view method, const ApiResult& result,
     }
     // One line per episode, plus one whenever the kind of failure changes.
     if (failures_ == 0 || result.outcome != last_outcome_) {
-        log_.log(core::LogLevel::kWarning, describe_failure(method, result, error) +
-                                               "; retrying in " + std::to_string(delay / kSecond) +
-                                               " s (further failures are not logged)");
+        log_.log(LogLevel::kWarning, describe_failure(method, result, error) + "; retrying in " +
+                                         std::to_string(delay / kSecond) +
+                                         " s (further failures are not logged)");
     }
     ++failures_;
     last_outcome_ = result.outcome;
@@ -46,8 +46,8 @@ Millis ApiHealth::on_failure(std::string_view method, const ApiResult& result,
 void ApiHealth::on_success(Millis now) {
     last_success_at_ = now;
     if (failures_ > 0) {
-        log_.log(core::LogLevel::kNotice, "Telegram reachable again after " +
-                                              std::to_string(failures_) + " failed requests");
+        log_.log(LogLevel::kNotice, "Telegram reachable again after " + std::to_string(failures_) +
+                                        " failed requests");
     }
     failures_ = 0;
     last_outcome_ = Outcome::kOk;

@@ -39,17 +39,18 @@ void Outbox::post_now(std::string_view method, std::string body) {
     if (!endpoint_.enabled()) return;
     const std::string name(method);
     http_.post({endpoint_.url(method), std::move(body), kRequestTimeout},
-               [this, name](const core::HttpResponse& response) {
+               [this, name](const HttpResponse& response) {
                    ApiResult r = parse_response(response.status, response.body);
                    if (r.outcome == Outcome::kOk) return;
                    ++stats_.telegram_errors;
-                   log_.log(core::LogLevel::kWarning, describe_failure(name, r, response.error));
+                   log_.log(LogLevel::kWarning, describe_failure(name, r, response.error));
                });
 }
 
 bool Outbox::enqueue(OutboundMessage message) {
     if (size() >= kCapacity) {
-        stats_.drop(core::Drop::kTelegramQueueFull);
+        drops_.record(Drop::kTelegramQueueFull, "a " + std::string(message.method()) + " to chat " +
+                                                    std::to_string(message.chat_id));
         return false;
     }
     lanes_[message.chat_id].queue.push_back(std::move(message));
@@ -142,7 +143,7 @@ void Outbox::send_head(int64_t chat_id, Lane& lane) {
     const uint64_t gen = generation_;
     std::string method = m.method();
     http_.post({endpoint_.url(method), m.body(), kRequestTimeout},
-               [this, chat_id, gen, method](const core::HttpResponse& r) {
+               [this, chat_id, gen, method](const HttpResponse& r) {
                    if (gen == generation_) on_response(chat_id, method, r);
                });
 }
@@ -151,8 +152,7 @@ bool Outbox::api_answered_since(Millis since) const {
     return last_answer_at_ > since || api_.last_success_at() > since;
 }
 
-void Outbox::on_response(int64_t chat_id, const std::string& method,
-                         const core::HttpResponse& response) {
+void Outbox::on_response(int64_t chat_id, const std::string& method, const HttpResponse& response) {
     Lane& lane = lanes_[chat_id];
     lane.in_flight = false;
     if (lane.queue.empty()) return;
@@ -161,13 +161,15 @@ void Outbox::on_response(int64_t chat_id, const std::string& method,
     switch (r.outcome) {
         case Outcome::kOk: {
             if (lane.failures > 0) {
-                log_.log(core::LogLevel::kNotice,
-                         "Telegram delivers to chat " + std::to_string(chat_id) + " again after " +
-                             std::to_string(lane.failures) + " failed requests");
+                log_.log(LogLevel::kNotice, "Telegram delivers to chat " + std::to_string(chat_id) +
+                                                " again after " + std::to_string(lane.failures) +
+                                                " failed requests");
             }
             lane.failures = 0;
             lane.backoff.reset();
             lane.refused.clear();
+            lane.last_refusal.clear();
+            lane.gave_up = false;
             last_answer_at_ = now;
             OutboundMessage sent = std::move(lane.queue.front());
             lane.queue.pop_front();
@@ -188,9 +190,9 @@ void Outbox::on_response(int64_t chat_id, const std::string& method,
                 wait_s = kMaxRetryAfterSeconds;
             }
             lane.not_before = now + static_cast<Millis>(wait_s) * kSecond;
-            log_.log(core::LogLevel::kWarning, "Telegram rate limit for chat " +
-                                                   std::to_string(chat_id) + ": retrying after " +
-                                                   std::to_string(wait_s) + " s" + capped);
+            log_.log(LogLevel::kWarning, "Telegram rate limit for chat " + std::to_string(chat_id) +
+                                             ": retrying after " + std::to_string(wait_s) + " s" +
+                                             capped);
             return;
         }
         case Outcome::kRejected:
@@ -210,11 +212,16 @@ void Outbox::on_failure(int64_t chat_id, Lane& lane, const std::string& method, 
     const std::string chat = std::to_string(chat_id);
     if (now - lane.failing_since >= kGiveUpAfter && api_answered_since(lane.failing_since)) {
         // Other requests get through: it is this message (or this chat), not the API.
-        stats_.drop(core::Drop::kTelegramGaveUp);
-        log_.log(core::LogLevel::kWarning,
-                 describe_failure(method, r, error) + " (chat " + chat + ", failing for " +
-                     std::to_string((now - lane.failing_since) / kSecond) +
-                     " s while other requests went through): message dropped");
+        // A chat's first give-up is logged at once; the rest show in the summaries.
+        drops_.record_lazy(
+            Drop::kTelegramGaveUp,
+            [&] {
+                return describe_failure(method, r, error) + " (chat " + chat + ", failing for " +
+                       std::to_string((now - lane.failing_since) / kSecond) +
+                       " s while other requests went through)";
+            },
+            1, !lane.gave_up);
+        lane.gave_up = true;
         lane.queue.pop_front();
         lane.failures = 0;
         lane.backoff.reset();
@@ -225,7 +232,7 @@ void Outbox::on_failure(int64_t chat_id, Lane& lane, const std::string& method, 
     lane.not_before = now + delay;
     // One line per run of failures, plus one whenever the kind of failure changes.
     if (lane.failures == 1 || r.outcome != lane.last_failure) {
-        log_.log(core::LogLevel::kWarning,
+        log_.log(LogLevel::kWarning,
                  describe_failure(method, r, error) + " (chat " + chat + "); retrying in " +
                      std::to_string(delay / kSecond) +
                      " s; other chats are not held up (further failures are not logged)");
@@ -234,30 +241,22 @@ void Outbox::on_failure(int64_t chat_id, Lane& lane, const std::string& method, 
 }
 
 void Outbox::on_refusal(int64_t chat_id, Lane& lane, const ApiResult& r) {
-    const Millis now = clock_.now_ms();
     ++stats_.telegram_errors;
-    stats_.drop(core::Drop::kTelegramRejected);
     lane.failures = 0;
     lane.backoff.reset();
     if (refuses_the_chat(r)) lane.refused = r.description.empty() ? "refused" : r.description;
-    const std::string method = lane.queue.front().method();
-    std::string line = "Telegram refused a message to chat " + std::to_string(chat_id) + " (" +
-                       method + "): " + r.description;
+    std::string example = "Telegram refused a message to chat " + std::to_string(chat_id) + " (" +
+                          lane.queue.front().method() + "): " + r.description;
     if (r.migrate_to_chat_id) {
-        line += " (the group became supergroup " + std::to_string(*r.migrate_to_chat_id) +
-                ": put that id in chat_ids)";
+        example += " (the group became supergroup " + std::to_string(*r.migrate_to_chat_id) +
+                   ": put that id in chat_ids)";
     }
-    // A bot removed from a group would otherwise log a line for every mesh text.
-    if (lane.refusals_unlogged > 0) {
-        line += " (" + std::to_string(lane.refusals_unlogged) + " more refused before)";
-    }
-    if (now - lane.refusal_logged_at >= kRefusalLogInterval || lane.refusal_logged_at < 0) {
-        log_.log(core::LogLevel::kWarning, line + "; message dropped");
-        lane.refusal_logged_at = now;
-        lane.refusals_unlogged = 0;
-    } else {
-        ++lane.refusals_unlogged;
-    }
+    // A chat's first refusal (and a new reason) is logged at once: it names what to fix. A bot
+    // removed from a group would otherwise log a line for every mesh text.
+    const bool new_reason = r.description != lane.last_refusal;
+    lane.last_refusal = r.description;
+    drops_.record_lazy(
+        Drop::kTelegramRejected, [&] { return example; }, 1, new_reason);
     lane.queue.pop_front();
 }
 

@@ -35,10 +35,9 @@ void Poller::request_me() {
     phase_ = Phase::kInFlight;
     after_wait_ = Phase::kNeedMe;
     uint64_t gen = generation_;
-    http_.post({endpoint_.url("getMe"), "{}", 30 * kSecond},
-               [this, gen](const core::HttpResponse& r) {
-                   if (gen == generation_) on_me(r);
-               });
+    http_.post({endpoint_.url("getMe"), "{}", 30 * kSecond}, [this, gen](const HttpResponse& r) {
+        if (gen == generation_) on_me(r);
+    });
 }
 
 void Poller::request_updates() {
@@ -51,7 +50,7 @@ void Poller::request_updates() {
     // The HTTP timeout exceeds the server-side long poll so an idle poll ends normally.
     http_.post({endpoint_.url("getUpdates"), get_updates_body(offset_, kLongPollSeconds),
                 (kLongPollSeconds + 15) * kSecond},
-               [this, gen](const core::HttpResponse& r) {
+               [this, gen](const HttpResponse& r) {
                    if (gen == generation_) on_updates(r);
                });
 }
@@ -63,7 +62,7 @@ void Poller::retry_later(std::string_view method, const ApiResult& result,
     next_at_ = clock_.now_ms() + delay;
 }
 
-void Poller::on_me(const core::HttpResponse& response) {
+void Poller::on_me(const HttpResponse& response) {
     ApiResult r = parse_response(response.status, response.body);
     if (r.outcome != Outcome::kOk) {
         ++stats_.telegram_errors;
@@ -73,7 +72,7 @@ void Poller::on_me(const core::HttpResponse& response) {
     health_.on_success(clock_.now_ms());
     bot_username_ = json::get_string(r.result, "username").value_or("");
     can_read_groups_ = json::get_bool(r.result, "can_read_all_group_messages");
-    log_.log(core::LogLevel::kNotice,
+    log_.log(LogLevel::kNotice,
              "Telegram bot @" + bot_username_ + " connected; polling for updates");
     phase_ = Phase::kIdle;
     after_wait_ = Phase::kIdle;
@@ -81,7 +80,7 @@ void Poller::on_me(const core::HttpResponse& response) {
     if (on_connected_) on_connected_();
 }
 
-void Poller::on_updates(const core::HttpResponse& response) {
+void Poller::on_updates(const HttpResponse& response) {
     ApiResult r = parse_response(response.status, response.body);
     if (r.outcome != Outcome::kOk) {
         ++stats_.telegram_errors;

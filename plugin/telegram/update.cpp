@@ -26,6 +26,13 @@ std::string CallbackQuery::display_name() const {
 
 namespace {
 
+// The sender's names, as both messages and button presses carry them.
+void read_names(const cJSON* from, std::string& first, std::string& last, std::string& username) {
+    first = json::get_string(from, "first_name").value_or("");
+    last = json::get_string(from, "last_name").value_or("");
+    username = json::get_string(from, "username").value_or("");
+}
+
 std::optional<IncomingMessage> parse_message(const cJSON* msg) {
     auto message_id = json::get_int(msg, "message_id");
     const cJSON* chat = json::member(msg, "chat");
@@ -41,9 +48,7 @@ std::optional<IncomingMessage> parse_message(const cJSON* msg) {
     const cJSON* from = json::member(msg, "from");
     m.user_id = json::get_int(from, "id").value_or(0);
     m.from_bot = json::get_bool(from, "is_bot").value_or(false);
-    m.first_name = json::get_string(from, "first_name").value_or("");
-    m.last_name = json::get_string(from, "last_name").value_or("");
-    m.username = json::get_string(from, "username").value_or("");
+    read_names(from, m.first_name, m.last_name, m.username);
     auto text = json::get_string(msg, "text");
     if (!text) text = json::get_string(msg, "caption");
     if (!text) return std::nullopt;
@@ -61,9 +66,7 @@ std::optional<CallbackQuery> parse_callback(const cJSON* cb) {
     CallbackQuery q;
     q.id = *id;
     q.user_id = *user;
-    q.first_name = json::get_string(from, "first_name").value_or("");
-    q.last_name = json::get_string(from, "last_name").value_or("");
-    q.username = json::get_string(from, "username").value_or("");
+    read_names(from, q.first_name, q.last_name, q.username);
     q.data = json::get_string(cb, "data").value_or("");
     const cJSON* msg = json::member(cb, "message");
     q.chat_id = json::get_int(json::member(msg, "chat"), "id").value_or(0);

@@ -172,8 +172,8 @@ class ChatIsolationTest(FirstHourCase):
         self.wait_log(
             r"Telegram sendMessage failed: HTTP 502 Bad Gateway \(chat %d\); retrying in 1 s" % CHAT, timeout=5)
         # After a minute of failures (while the rest flows) the stuck message is dropped.
-        self.wait_log(r"\(chat %d, failing for \d+ s while other requests went through\): message "
-                      r"dropped" % CHAT, timeout=120)
+        self.wait_log(r"dropped \(telegram_gave_up\): Telegram sendMessage failed: .*\(chat %d, "
+                      r"failing for \d+ s while other requests went through\)" % CHAT, timeout=120)
         self.assertGreaterEqual(time.monotonic() - started, 60)
         [status] = self.control([{"command": "getStatus"}])
         self.assertGreaterEqual(status["data"]["drops"]["telegram_gave_up"], 1)

@@ -369,6 +369,8 @@ class ConfirmedSendTest(HostileCase):
         listener.disconnect()
         self.broker.start()
         listener = self.mesh_listener()
+        # The restored downlinks wait for the gateways to be back: the first uplink shows it.
+        self.mesh_text("the gateways are back", sender=VICTIM, gateway=GATEWAY)
         deadline = time.monotonic() + 6 * 3 + 15
         while time.monotonic() < deadline:
             seen = seen_before | set(self.downlink_texts(self.text_downlinks(listener)))

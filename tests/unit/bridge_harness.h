@@ -14,6 +14,7 @@
 #include "tgmesh/mesh/keyring.h"
 #include "tgmesh/mesh/payloads.h"
 #include "tgmesh/mesh/portnum.h"
+#include "uplinks.h"
 
 namespace bridge_test {
 
@@ -33,7 +34,7 @@ inline Config base_config() {
                     {"node_id", "!7b000001"},     {"mesh_interval", "0"},
                     {"state_file", "/tmp/x.json"}};
     auto r = load_config(opts);
-    if (!r.config) fail_msg("config: %s", r.error.c_str());
+    if (!r.config) fail_msg("config: %s", r.config.error().c_str());
     return *r.config;
 }
 
@@ -48,7 +49,7 @@ inline Config mapped_config() {
                     {"channel_keys", "LongFast=AQ==,Ops=AQ=="},
                     {"channel_map", "LongFast=-1001,Ops=-2002:42"}};
     auto r = load_config(opts);
-    if (!r.config) fail_msg("config: %s", r.error.c_str());
+    if (!r.config) fail_msg("config: %s", r.config.error().c_str());
     return *r.config;
 }
 
@@ -73,7 +74,7 @@ struct Harness {
         // The run's first announcement goes out at the latest a minute after the start (or soon
         // after the first uplink): most tests want it behind them, so let that minute pass.
         if (announce_at_start) {
-            clock.advance(Bridge::kAnnounceAtTheLatest);
+            clock.advance(MeshDuties::kAnnounceAtTheLatest);
             bridge->run_due();
         }
     }
@@ -257,20 +258,7 @@ inline Bytes text_envelope(mesh::NodeNum from, uint32_t id, const std::string& t
 
 inline Bytes nodeinfo_envelope(mesh::NodeNum from, uint32_t id, const std::string& long_name,
                                const std::string& short_name, const Bytes& public_key = {}) {
-    mesh::UserInfo user;
-    user.public_key = public_key;
-    user.id = mesh::format_node_id(from);
-    user.long_name = long_name;
-    user.short_name = short_name;
-    mesh::Packet header;
-    header.from = from;
-    header.to = mesh::kBroadcast;
-    header.id = id;
-    mesh::Data data;
-    data.portnum = mesh::port::kNodeInfo;
-    data.payload = mesh::encode_user(user);
-    return mesh::seal_envelope(mesh::make_channel_key("LongFast", mesh::default_channel_key()),
-                               header, data, "!11111111");
+    return fakes::nodeinfo_uplink({from, id, long_name, short_name, public_key});
 }
 
 // Any packet on LongFast (default key) as a gateway uplinks it.
@@ -283,6 +271,7 @@ struct UplinkSpec {
     uint32_t hop_start = 3;
     uint32_t hop_limit = 3;  // hop_start - hop_limit hops away
     float snr = 5.0f;
+    bool want_ack = false;
     std::optional<uint32_t> reply_id;
     std::optional<uint32_t> emoji;
     std::string channel = "LongFast";
@@ -297,6 +286,7 @@ inline Bytes seal(const UplinkSpec& s) {
     header.hop_start = s.hop_start;
     header.hop_limit = s.hop_limit;
     header.rx_snr = s.snr;
+    header.want_ack = s.want_ack;
     mesh::Data data;
     data.portnum = s.portnum;
     data.payload = s.payload;

@@ -1,11 +1,12 @@
 // The bridge core end to end with fakes: uplinks in, chat messages out; chat updates in,
 // downlinks out; state across a restart.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
 
 #include "bridge_harness.h"
-#include "tgmesh/core/state.h"
+#include "tgmesh/core/state/state.h"
 
 using namespace bridge_test;
 
@@ -304,6 +305,37 @@ void state_survives_a_restart(void**) {
     assert_true(again.http.has("sendMessage") || !again.flush_chat().empty());
 }
 
+// After a restart the broker has no gateway yet: downlinks restored from the state wait for
+// the first uplink (a gateway is back), at the latest a minute. Found by the kill -9 test: the
+// first one went into the empty broker and was lost.
+void restored_downlinks_wait_for_the_gateways(void**) {
+    Harness h;
+    h.start();
+    h.bridge->shutdown({{"msh/US/2/e/LongFast/!7b000001", "unpublished", "", 0}});
+    for (bool uplink : {true, false}) {
+        Harness again;
+        again.announce_at_start = false;
+        again.store.text = h.store.text;
+        again.start();
+        again.clock.advance(10 * kSecond);
+        again.bridge->run_due();
+        assert_int_equal(again.take_published().size(), 0);
+        if (uplink) {
+            again.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111",
+                                          text_envelope(kAlice, 9, "hello", "!11111111"));
+        } else {
+            again.clock.advance(Bridge::kRestoredDownlinksWait - 10 * kSecond);
+        }
+        again.bridge->run_due();
+        // (With the minute over, the run's first NODEINFO goes out as well.)
+        auto out = again.take_published();
+        assert_int_equal(
+            std::count_if(out.begin(), out.end(),
+                          [](const Outgoing& m) { return m.payload == "unpublished"; }),
+            1);
+    }
+}
+
 void corrupt_state_is_moved_aside(void**) {
     Harness h;
     h.store.text = "{not json";
@@ -369,6 +401,7 @@ int main() {
         cmocka_unit_test(probe_is_admin_only_and_reports_latency),
         cmocka_unit_test(json_mode_sends_sendtext_and_suppresses_the_echo),
         cmocka_unit_test(state_survives_a_restart),
+        cmocka_unit_test(restored_downlinks_wait_for_the_gateways),
         cmocka_unit_test(corrupt_state_is_moved_aside),
         cmocka_unit_test(state_is_saved_at_most_every_30_seconds),
         cmocka_unit_test(replies_follow_the_language_option),

@@ -5,8 +5,8 @@
 
 #include "bridge_harness.h"
 #include "pki_helpers.h"
-#include "tgmesh/core/identity.h"
-#include "tgmesh/core/state.h"
+#include "tgmesh/core/identity/identity_file.h"
+#include "tgmesh/core/state/state.h"
 #include "tgmesh/mesh/pki.h"
 
 using namespace bridge_test;
@@ -28,8 +28,7 @@ void the_key_pair_is_generated_once_and_kept(void**) {
     h.bridge->shutdown({});
     PersistentState state;
     NodeRegistry nodes;
-    std::string error;
-    assert_true(parse_state(*h.store.text, state, nodes, error));
+    assert_true(parse_state(*h.store.text, state, nodes).is_ok());
     assert_int_equal(state.private_key.size(), 0);  // not in the state file any more
 
     // The state file is lost (or moved aside as corrupt): the identity stays.
@@ -50,8 +49,7 @@ void the_key_is_not_announced_before_it_is_on_disk(void**) {
     h.bridge->run_due();
     PersistentState state;
     NodeRegistry nodes;
-    std::string error;
-    assert_true(parse_state(*h.store.text, state, nodes, error));
+    assert_true(parse_state(*h.store.text, state, nodes).is_ok());
     assert_int_equal(state.private_key.size(), 32);
     h.identity.fail_saves = false;
     h.clock.advance(Bridge::kSaveInterval);
@@ -206,7 +204,7 @@ void a_pki_dm_from_an_unknown_sender_gets_a_nak_35(void**) {
     h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222", pki_dm(stranger, bridge_key, 8, "again"));
     h.bridge->run_due();
     assert_int_equal(h.take_published().size(), 0);
-    h.clock.advance(Bridge::kNakGap);
+    h.clock.advance(MeshDuties::kNakGap);
     h.bridge->on_mqtt_message("msh/US/2/e/PKI/!22222222", pki_dm(stranger, bridge_key, 9, "later"));
     h.bridge->run_due();
     assert_int_equal(h.take_published().size(), 1);

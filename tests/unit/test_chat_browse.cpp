@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "bridge_harness.h"
-#include "tgmesh/core/node_details.h"
+#include "tgmesh/core/chat/node_details.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "test_support.h"
-#include "tgmesh/core/config.h"
+#include "tgmesh/core/config/config.h"
 #include "tgmesh/mesh/channel_key.h"
 
 using tgmesh::Bytes;
@@ -60,18 +60,18 @@ bool contains(const std::string& s, const std::string& needle) {
 // Loads `options`; fails the test unless it succeeds.
 Config load_ok(const Options& options) {
     ConfigResult r = load_config(options);
-    if (!r.config) fail_msg("expected a config, got error: %s", r.error.c_str());
+    if (!r.config) fail_msg("expected a config, got error: %s", r.config.error().c_str());
     return *r.config;
 }
 
 // Fails the test unless `r` is a refusal with "option <key>: ...".
 std::string check_error(const ConfigResult& r, const std::string& key) {
     if (r.config) fail_msg("expected an error naming %s, got a config", key.c_str());
-    if (!starts_with(r.error, "option " + key + ":")) {
+    if (!starts_with(r.config.error(), "option " + key + ":")) {
         fail_msg("expected an error starting with 'option %s:', got: %s", key.c_str(),
-                 r.error.c_str());
+                 r.config.error().c_str());
     }
-    return r.error;
+    return r.config.error();
 }
 
 // Loads `options`; fails the test unless it is refused with "option <key>: ...".
@@ -351,8 +351,8 @@ void node_long_name_longer_than_39_bytes_is_refused(void**) {
 
 void unknown_key_gives_config_and_warning_naming_it(void**) {
     ConfigResult r = load_config({{"colour", "blue"}});
-    assert_true(r.config.has_value());
-    assert_true(r.error.empty());
+    assert_true(r.config.is_ok());
+    assert_true(r.config.error().empty());
     assert_int_equal(r.warnings.size(), 1);
     assert_true(contains(r.warnings[0], "colour"));
 }
@@ -387,11 +387,11 @@ void bot_token_file_wins_over_bot_token(void**) {
                               {"bot_token", "123456789:FromTheOption"},
                               {"chat_ids", "-100"}});
     }
-    assert_true(first.config.has_value());
+    assert_true(first.config.is_ok());
     assert_string_equal(first.config->bot_token.c_str(), "987654321:FromTheFile");
     assert_true(first.config->telegram_enabled());
     // Same result whichever comes first.
-    assert_true(second.config.has_value());
+    assert_true(second.config.is_ok());
     assert_string_equal(second.config->bot_token.c_str(), "987654321:FromTheFile");
 }
 
@@ -552,7 +552,7 @@ void config_file_values_override_plugin_options(void**) {
         path = file.path();
         r = load_config({{"config_file", path}, {"hop_limit", "2"}, {"max_text_bytes", "150"}});
     }
-    assert_true(r.config.has_value());
+    assert_true(r.config.is_ok());
     const Config& c = *r.config;
     assert_int_equal(c.hop_limit, 6);
     assert_int_equal(c.max_text_bytes, 150);  // not in the file: the plugin option stays
@@ -602,7 +602,7 @@ void config_file_inside_config_file_is_ignored_with_a_warning(void**) {
         TempFile file("config_file /etc/other.conf\nhop_limit 2\n");
         r = load_config({{"config_file", file.path()}});
     }
-    assert_true(r.config.has_value());
+    assert_true(r.config.is_ok());
     assert_int_equal(r.config->hop_limit, 2);
     bool warned = false;
     for (const auto& w : r.warnings)
@@ -617,26 +617,26 @@ void parse_config_file_reads_keys_values_and_comments(void**) {
         "\ttext_prefix   \"{name} \xC2\xBB \"  \r\n"
         "\n"
         "hop_limit\t5\n");
-    assert_true(r.error.empty());
-    assert_int_equal(r.options.size(), 3);
-    assert_string_equal(r.options[0].first.c_str(), "chat_ids");
-    assert_string_equal(r.options[0].second.c_str(), "-1001, -1002");
-    assert_string_equal(r.options[1].first.c_str(), "text_prefix");
-    assert_string_equal(r.options[1].second.c_str(), "\"{name} \xC2\xBB \"");
-    assert_string_equal(r.options[2].first.c_str(), "hop_limit");
-    assert_string_equal(r.options[2].second.c_str(), "5");
+    assert_true(r.is_ok());
+    assert_int_equal(r->size(), 3);
+    assert_string_equal((*r)[0].first.c_str(), "chat_ids");
+    assert_string_equal((*r)[0].second.c_str(), "-1001, -1002");
+    assert_string_equal((*r)[1].first.c_str(), "text_prefix");
+    assert_string_equal((*r)[1].second.c_str(), "\"{name} \xC2\xBB \"");
+    assert_string_equal((*r)[2].first.c_str(), "hop_limit");
+    assert_string_equal((*r)[2].second.c_str(), "5");
 }
 
 void parse_config_file_line_without_value_names_line_number(void**) {
     auto r = parse_config_file("hop_limit 3\n\n# x\nlanguage\n");
-    assert_false(r.error.empty());
-    assert_true(contains(r.error, "line 4"));
+    assert_false(r.is_ok());
+    assert_true(contains(r.error(), "line 4"));
 }
 
 void parse_config_file_unterminated_quote_is_an_error(void**) {
     auto r = parse_config_file("hop_limit 3\ntext_prefix \"abc\n");
-    assert_false(r.error.empty());
-    assert_true(contains(r.error, "line 2"));
+    assert_false(r.is_ok());
+    assert_true(contains(r.error(), "line 2"));
 }
 
 }  // namespace

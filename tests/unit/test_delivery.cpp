@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "test_support.h"
-#include "tgmesh/core/delivery_receipts.h"
-#include "tgmesh/core/message_map.h"
+#include "tgmesh/core/chat/delivery_receipts.h"
+#include "tgmesh/core/chat/message_map.h"
 
 using namespace tgmesh;
 using namespace tgmesh::core;

@@ -6,7 +6,7 @@
 
 #include "bridge_harness.h"
 #include "pki_helpers.h"
-#include "tgmesh/core/state.h"
+#include "tgmesh/core/state/state.h"
 
 using namespace bridge_test;
 
@@ -35,7 +35,7 @@ void nothing_is_announced_into_the_broker_at_load(void**) {
     h.start();
     assert_int_equal(h.take_published().size(), 0);
     // ...but at the latest a minute after the start.
-    h.clock.advance(Bridge::kAnnounceAtTheLatest - 1);
+    h.clock.advance(MeshDuties::kAnnounceAtTheLatest - 1);
     h.bridge->run_due();
     assert_int_equal(h.take_published().size(), 0);
     h.clock.advance(1);
@@ -51,12 +51,12 @@ void the_first_broadcast_follows_the_first_uplink_within_5_seconds(void**) {
     h.bridge->on_mqtt_message(kGatewayTopic, uplink(1));
     h.bridge->run_due();
     assert_int_equal(h.take_published().size(), 0);
-    h.clock.advance(Bridge::kAnnounceAfterFirstUplink);
+    h.clock.advance(MeshDuties::kAnnounceAfterFirstUplink);
     h.bridge->run_due();
     assert_int_equal(broadcasts(h.take_published()), 1);
     // Then every 3 hours, not for later uplinks.
     h.bridge->on_mqtt_message(kGatewayTopic, uplink(2));
-    h.clock.advance(Bridge::kAnnounceInterval - kSecond);
+    h.clock.advance(MeshDuties::kAnnounceInterval - kSecond);
     h.bridge->run_due();
     assert_int_equal(broadcasts(h.take_published()), 0);
     h.clock.advance(kSecond);
@@ -72,7 +72,7 @@ void a_new_gateway_is_greeted_alone_and_only_once(void**) {
     h.announce_at_start = false;
     h.start();
     h.bridge->on_mqtt_message(kGatewayTopic, uplink(1));  // heard before the broadcast
-    h.clock.advance(Bridge::kAnnounceAfterFirstUplink);
+    h.clock.advance(MeshDuties::kAnnounceAfterFirstUplink);
     h.bridge->run_due();
     assert_int_equal(broadcasts(h.take_published()), 1);
     assert_int_equal(h.publisher.greetings.size(), 0);
@@ -201,18 +201,13 @@ void a_second_nak_35_fails_the_dm_with_the_reason(void**) {
 // ---- ACKs -----------------------------------------------------------------------------------
 
 Bytes dm_wanting_ack(uint32_t id, const std::string& text, const std::string& gateway) {
-    mesh::Packet header;
-    header.from = kAlice;
-    header.to = kBridgeNode;
-    header.id = id;
-    header.hop_limit = 3;
-    header.hop_start = 3;
-    header.want_ack = true;
-    mesh::Data data;
-    data.portnum = mesh::port::kTextMessage;
-    data.payload = text;
-    return mesh::seal_envelope(mesh::make_channel_key("LongFast", mesh::default_channel_key()),
-                               header, data, gateway);
+    UplinkSpec dm;
+    dm.to = kBridgeNode;
+    dm.id = id;
+    dm.payload = text;
+    dm.want_ack = true;
+    dm.gateway = gateway;
+    return seal(dm);
 }
 
 std::vector<uint32_t> acks_in(const std::vector<Outgoing>& out) {
@@ -259,7 +254,7 @@ void a_repeated_dm_is_acked_again_and_posted_once(void**) {
                               dm_wanting_ack(78, "once", "!22222222"));
     h.bridge->run_due();
     assert_true(acks_in(h.take_published()) == std::vector<uint32_t>{78});
-    h.clock.advance(Bridge::kReAckGap);
+    h.clock.advance(MeshDuties::kReAckGap);
     h.bridge->on_mqtt_message(kGatewayTopic, dm_wanting_ack(78, "once", "!11111111"));
     h.bridge->run_due();
     assert_true(acks_in(h.take_published()) == std::vector<uint32_t>{78});

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "bridge_harness.h"
-#include "tgmesh/core/diagnosis.h"
+#include "tgmesh/core/admin/diagnosis.h"
 
 namespace {
 
@@ -37,7 +37,7 @@ Config config_with(Options extra) {
                     {"mesh_interval", "0"}, {"state_file", "/tmp/x.json"}};
     opts.insert(opts.end(), extra.begin(), extra.end());
     auto r = load_config(opts);
-    if (!r.config) fail_msg("config: %s", r.error.c_str());
+    if (!r.config) fail_msg("config: %s", r.config.error().c_str());
     return *r.config;
 }
 

@@ -11,8 +11,8 @@
 
 #include "test_support.h"
 #include "tgmesh/core/bridge.h"
-#include "tgmesh/core/config.h"
-#include "tgmesh/core/state.h"
+#include "tgmesh/core/config/config.h"
+#include "tgmesh/core/state/state.h"
 #include "tgmesh/mesh/json_uplink.h"
 #include "tgmesh/telegram/bot_api.h"
 #include "tgmesh/telegram/html.h"
@@ -64,11 +64,10 @@ void state_offset_beyond_52_bits_is_not_corrupted_by_a_save(void**) {
     const std::string text = reproducer("fuzz_state", "offset-beyond-2pow52.json");
     PersistentState state;
     NodeRegistry nodes;
-    std::string error;
-    assert_true(parse_state(text, state, nodes, error));
+    assert_true(parse_state(text, state, nodes).is_ok());
     assert_int_equal(state.telegram_offset, 0);
     PersistentState again;
-    assert_true(parse_state(serialize_state(state, nodes), again, nodes, error));
+    assert_true(parse_state(serialize_state(state, nodes), again, nodes).is_ok());
     assert_int_equal(again.telegram_offset, state.telegram_offset);
 }
 
@@ -84,8 +83,7 @@ void the_largest_52_bit_ids_survive_a_save_exactly(void**) {
     const std::string text = serialize_state(state, nodes);
     assert_null(std::strstr(text.c_str(), "e+"));
     PersistentState again;
-    std::string error;
-    assert_true(parse_state(text, again, nodes, error));
+    assert_true(parse_state(text, again, nodes).is_ok());
     assert_true(again.telegram_offset == json::kMaxExactInt);
     assert_int_equal(again.chat_queue.size(), 1);
     assert_true(again.chat_queue[0].chat_id == -json::kMaxExactInt);
@@ -97,12 +95,12 @@ void the_largest_52_bit_ids_survive_a_save_exactly(void**) {
 
 void chat_ids_beyond_52_bits_are_refused(void**) {
     auto r = load_config({{"chat_ids", "-1001,9007199254740993"}});
-    assert_false(r.config.has_value());
-    assert_non_null(std::strstr(r.error.c_str(), "chat_ids"));
+    assert_false(r.config.is_ok());
+    assert_non_null(std::strstr(r.config.error().c_str(), "chat_ids"));
     r = load_config({{"admin_ids", "4503599627370496"}});
-    assert_false(r.config.has_value());
+    assert_false(r.config.is_ok());
     r = load_config({{"chat_ids", "-4503599627370495,4503599627370495"}});
-    assert_true(r.config.has_value());
+    assert_true(r.config.is_ok());
 }
 
 // ---- fuzz_config: a directory for a file ---------------------------------------------------
@@ -112,11 +110,11 @@ void chat_ids_beyond_52_bits_are_refused(void**) {
 // error; bot_token_file naming one was reported as "empty".
 void a_directory_is_no_config_file_or_token_file(void**) {
     auto r = load_config({{"config_file", TGMESH_VECTORS_DIR}});
-    assert_false(r.config.has_value());
-    assert_non_null(std::strstr(r.error.c_str(), "option config_file: cannot read"));
+    assert_false(r.config.is_ok());
+    assert_non_null(std::strstr(r.config.error().c_str(), "option config_file: cannot read"));
     r = load_config({{"bot_token_file", TGMESH_VECTORS_DIR}});
-    assert_false(r.config.has_value());
-    assert_non_null(std::strstr(r.error.c_str(), "option bot_token_file: cannot read"));
+    assert_false(r.config.is_ok());
+    assert_non_null(std::strstr(r.config.error().c_str(), "option bot_token_file: cannot read"));
 }
 
 // ---- fuzz_json_uplink / fuzz_state: numbers beyond float range ----------------------------
@@ -144,12 +142,11 @@ void state_numbers_beyond_float_range_settle_after_one_save(void**) {
     const std::string text = reproducer("fuzz_state", "snr-beyond-float.json");
     PersistentState state;
     NodeRegistry nodes;
-    std::string error;
-    assert_true(parse_state(text, state, nodes, error));
+    assert_true(parse_state(text, state, nodes).is_ok());
     assert_int_equal(nodes.size(), 1);
     const std::string once = serialize_state(state, nodes);
     NodeRegistry again;
-    assert_true(parse_state(once, state, again, error));
+    assert_true(parse_state(once, state, again).is_ok());
     const Node* n = again.find(1);
     assert_non_null(n);
     assert_int_equal(n->receptions.size(), 1);
@@ -157,7 +154,7 @@ void state_numbers_beyond_float_range_settle_after_one_save(void**) {
     assert_true(!n->voltage || std::isfinite(*n->voltage));
     const std::string twice = serialize_state(state, again);
     NodeRegistry third;
-    assert_true(parse_state(twice, state, third, error));
+    assert_true(parse_state(twice, state, third).is_ok());
     assert_string_equal(serialize_state(state, third).c_str(), twice.c_str());
 }
 
@@ -201,7 +198,7 @@ void a_long_not_found_reply_is_sent_as_valid_html(void**) {
                           {"chat_ids", "-1001"},
                           {"node_id", "!7b000001"},
                           {"mesh_interval", "0"}});
-    assert_true(r.config.has_value());
+    assert_true(r.config.is_ok());
     Bridge bridge(*r.config,
                   Services{clock, publisher, http, store, identity, log, [] { return 7u; }});
     bridge.start();
@@ -240,7 +237,7 @@ void a_command_name_is_logged_bounded_on_one_line(void**) {
     test::FakeStore identity;
     test::FakeLogger log;
     auto r = load_config({{"node_id", "!7b000001"}, {"mesh_interval", "0"}});
-    assert_true(r.config.has_value());
+    assert_true(r.config.is_ok());
     Bridge bridge(*r.config,
                   Services{clock, publisher, http, store, identity, log, [] { return 7u; }});
     bridge.start();

@@ -7,10 +7,10 @@
 #include "test_support.h"
 #include "tgmesh/broker/handoff.h"
 
+using tgmesh::Outgoing;
 using tgmesh::broker::Handoff;
 using tgmesh::broker::LogLine;
 using tgmesh::core::ControlRequest;
-namespace core = tgmesh::core;
 
 namespace {
 
@@ -97,20 +97,50 @@ void new_roots_go_to_the_tick(void**) {
     assert_int_equal(roots.size(), 2);
 }
 
-// A state save before confirming a Telegram update includes what the broker has not published
+// A state save before confirming a Telegram update includes what the broker has not delivered
 // yet (a /send waiting for the next tick), and only that.
-void what_the_tick_has_not_taken_is_seen_by_the_worker(void**) {
+void what_the_broker_has_not_delivered_is_seen_by_the_worker(void**) {
     Handoff handoff;
-    core::Outgoing downlink;
+    Outgoing downlink;
     downlink.topic = "msh/US/2/e/LongFast/!7b000001";
     handoff.publish(downlink);
     auto pending = handoff.not_yet_published();
     assert_int_equal(pending.size(), 1);
     assert_string_equal(pending[0].topic.c_str(), downlink.topic.c_str());
-    std::vector<core::Outgoing> out;
+    std::vector<Outgoing> out;
     std::vector<LogLine> logs;
     handoff.take_for_tick(out, logs);
     assert_int_equal(out.size(), 1);
+    // Given to mosquitto_broker_publish, delivered only in the broker's next loop iteration.
+    handoff.handed_to_broker(out);
+    assert_int_equal(out.size(), 0);
+    assert_int_equal(handoff.not_yet_published().size(), 1);
+    assert_true(handoff.tick_has_work());
+    // The next tick comes after that delivery.
+    handoff.take_for_tick(out, logs);
+    handoff.handed_to_broker(out);
+    assert_int_equal(handoff.not_yet_published().size(), 0);
+    assert_false(handoff.tick_has_work());
+}
+
+// A shutdown keeps what the last tick handed over: the broker leaves its loop before it
+// delivers plugin messages again.
+void the_last_ticks_messages_are_kept_at_shutdown(void**) {
+    Handoff handoff;
+    Outgoing first;
+    first.topic = "msh/US/2/e/LongFast/!7b000001";
+    handoff.publish(first);
+    std::vector<Outgoing> out;
+    std::vector<LogLine> logs;
+    handoff.take_for_tick(out, logs);
+    handoff.handed_to_broker(out);
+    Outgoing second = first;
+    second.topic = "msh/US/2/e/LongFast/!7b000002";
+    handoff.publish(second);
+    auto unpublished = handoff.take_unpublished();
+    assert_int_equal(unpublished.size(), 2);
+    assert_string_equal(unpublished[0].topic.c_str(), first.topic.c_str());
+    assert_string_equal(unpublished[1].topic.c_str(), second.topic.c_str());
     assert_int_equal(handoff.not_yet_published().size(), 0);
 }
 
@@ -123,7 +153,8 @@ int main() {
         cmocka_unit_test(control_requests_beyond_the_bound_are_counted),
         cmocka_unit_test(a_reload_request_reaches_the_worker_once),
         cmocka_unit_test(new_roots_go_to_the_tick),
-        cmocka_unit_test(what_the_tick_has_not_taken_is_seen_by_the_worker),
+        cmocka_unit_test(what_the_broker_has_not_delivered_is_seen_by_the_worker),
+        cmocka_unit_test(the_last_ticks_messages_are_kept_at_shutdown),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "bridge_harness.h"
-#include "tgmesh/core/control_api.h"
-#include "tgmesh/core/state.h"
+#include "tgmesh/core/admin/control_api.h"
+#include "tgmesh/core/state/state.h"
 #include "tgmesh/mesh/pki.h"
 #include "tgmesh/util/utf8.h"
 
@@ -36,28 +36,7 @@ bool has(const std::string& text, const std::string& needle) {
 Bytes nodeinfo(mesh::NodeNum from, uint32_t id, const std::string& long_name,
                const std::string& short_name, const Bytes& key, bool decoded = false,
                const std::string& gateway = "!11111111") {
-    mesh::UserInfo user;
-    user.id = mesh::format_node_id(from);
-    user.long_name = long_name;
-    user.short_name = short_name;
-    user.public_key = key;
-    mesh::Packet header;
-    header.from = from;
-    header.to = mesh::kBroadcast;
-    header.id = id;
-    mesh::Data data;
-    data.portnum = mesh::port::kNodeInfo;
-    data.payload = mesh::encode_user(user);
-    if (!decoded) {
-        return mesh::seal_envelope(mesh::make_channel_key("LongFast", mesh::default_channel_key()),
-                                   header, data, gateway);
-    }
-    mesh::Envelope env;
-    env.packet = header;
-    env.packet.decoded = data;
-    env.channel_id = "LongFast";
-    env.gateway_id = gateway;
-    return mesh::encode_envelope(env);
+    return fakes::nodeinfo_uplink({from, id, long_name, short_name, key, decoded, gateway});
 }
 
 Bytes decoded_text(mesh::NodeNum from, uint32_t id, const std::string& text,
@@ -414,8 +393,7 @@ void an_update_is_confirmed_only_after_what_it_caused_is_saved(void**) {
     assert_true(h.store.saves > saves_before);
     PersistentState state;
     NodeRegistry nodes;
-    std::string error;
-    assert_true(parse_state(*h.store.text, state, nodes, error));
+    assert_true(parse_state(*h.store.text, state, nodes).is_ok());
     assert_true(state.telegram_offset == 3);
     bool queued = false;
     for (const auto& m : state.mesh_queue) {

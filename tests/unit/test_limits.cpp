@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "test_support.h"
-#include "tgmesh/core/dedup.h"
-#include "tgmesh/core/node_registry.h"
+#include "tgmesh/core/ingest/dedup.h"
+#include "tgmesh/core/ingest/node_registry.h"
 #include "tgmesh/util/json.h"
 #include "tgmesh/util/token_bucket.h"
 

@@ -1,4 +1,4 @@
-// Every vector in tests/vectors (copied from ../shared/vectors): envelopes decoded field by
+// Every vector in tests/vectors: envelopes decoded field by
 // field, encrypted ones opened, the synthetic downlink rebuilt byte for byte, crypto primitives.
 #include <cmath>
 #include <string>

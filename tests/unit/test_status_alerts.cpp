@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "bridge_harness.h"
-#include "tgmesh/core/alerts.h"
+#include "tgmesh/core/chat/alerts.h"
 
 namespace {
 

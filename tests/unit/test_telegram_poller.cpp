@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "test_support.h"
-#include "tgmesh/core/stats.h"
+#include "tgmesh/base/stats.h"
 #include "tgmesh/telegram/poller.h"
 #include "tgmesh/util/json.h"
 
@@ -54,7 +54,7 @@ struct Rig {
     test::FakeLogger log;
     ApiHealth health{log};
     Endpoint endpoint{"http://127.0.0.1:1", "123:abc"};
-    tgmesh::core::Stats stats;
+    tgmesh::Stats stats;
     Poller poller{http, clock, log, health, endpoint, stats};
     std::vector<Update> handled;
 
@@ -325,7 +325,7 @@ void token_never_appears_in_the_log(void**) {
     Rig rig;
     rig.start();
     auto p = rig.http.take("getMe");
-    tgmesh::core::HttpResponse r;
+    tgmesh::HttpResponse r;
     r.status = 0;
     r.error = "Could not resolve host";
     p.done(r);

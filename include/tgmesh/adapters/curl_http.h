@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "tgmesh/core/ports.h"
+#include "tgmesh/base/ports.h"
 
 namespace tgmesh::adapters {
 
@@ -22,7 +22,7 @@ struct CurlSlistDeleter {
     void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
-class CurlHttp : public core::HttpClient {
+class CurlHttp : public HttpClient {
   public:
     static constexpr size_t kMaxResponseBytes = size_t{4} << 20;
 
@@ -34,7 +34,7 @@ class CurlHttp : public core::HttpClient {
     bool ok() const { return multi_ != nullptr; }
     void set_proxy(std::string proxy) { proxy_ = std::move(proxy); }
 
-    void post(core::HttpRequest request, std::function<void(core::HttpResponse)> done) override;
+    void post(HttpRequest request, std::function<void(HttpResponse)> done) override;
     void cancel_all() override;
 
     // Worker thread: advance transfers and run the callbacks of finished ones.

@@ -1,17 +1,17 @@
 #pragma once
 #include <string>
 
-#include "tgmesh/core/ports.h"
+#include "tgmesh/base/ports.h"
 
 namespace tgmesh::adapters {
 
 // The state file on disk: replaced atomically (temp file, fsync, rename, fsync of the
 // directory), mode 0600, so a crash leaves either the old or the new document.
-class FileStore : public core::StateStore {
+class FileStore : public StateStore {
   public:
     explicit FileStore(std::string path) : path_(std::move(path)) {}
     Loaded load() override;
-    bool save(const std::string& text, std::string& error) override;
+    Status save(const std::string& text) override;
     std::string move_aside() override;
 
   private:

@@ -1,6 +1,6 @@
 #pragma once
 // The only state shared between the broker thread and the worker, behind one mutex.
-// Broker thread: push_uplink (MESSAGE), push_control (CONTROL), take_for_tick + take_roots +
+// Broker thread: offer_uplink (MESSAGE), push_control (CONTROL), take_for_tick + take_roots +
 // push_receipt (TICK), request_reload (RELOAD). Worker: take_for_worker, push_roots (after a
 // reload), and publish/log through the Publisher and Logger it implements.
 // Nothing here calls the broker.
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "tgmesh/core/config.h"
-#include "tgmesh/core/control_api.h"
-#include "tgmesh/core/ports.h"
+#include "tgmesh/base/ports.h"
+#include "tgmesh/core/admin/control_api.h"
+#include "tgmesh/core/config/config.h"
 
 namespace tgmesh::broker {
 
@@ -31,11 +31,11 @@ struct Receipt {
 };
 
 struct LogLine {
-    core::LogLevel level;
+    LogLevel level;
     std::string text;
 };
 
-class Handoff : public core::Publisher, public core::Logger {
+class Handoff : public Publisher, public Logger {
   public:
     static constexpr size_t kMaxUplinks = 10000;
     static constexpr size_t kMaxUplinkBytes = size_t{8} << 20;
@@ -64,7 +64,12 @@ class Handoff : public core::Publisher, public core::Logger {
     // The topic roots the MESSAGE callback matches changed (a reload in the worker).
     bool take_roots(std::vector<std::string>& roots);
     bool tick_has_work() const { return tick_work_.load(std::memory_order_acquire); }
-    void take_for_tick(std::vector<core::Outgoing>& outgoing, std::vector<LogLine>& logs);
+    void take_for_tick(std::vector<Outgoing>& outgoing, std::vector<LogLine>& logs);
+    // After take_for_tick: the messages just given to mosquitto_broker_publish (swapped out of
+    // `published`). Mosquitto 2.0 delivers them at the start of its next loop iteration
+    // (src/loop.c:190-191 queue_plugin_msgs at v2.0.11), which ends with the next tick; until
+    // then a kill -9 or a shutdown loses them, so they count as not yet published.
+    void handed_to_broker(std::vector<Outgoing>& published);
 
     // --- worker thread ---
     struct WorkerInput {
@@ -81,14 +86,14 @@ class Handoff : public core::Publisher, public core::Logger {
     // The worker says it is about to sleep (then checks worker_has_input) or is awake again.
     void set_worker_asleep(bool asleep) { worker_asleep_.store(asleep); }
     void push_roots(std::vector<std::string> roots);
-    void publish(core::Outgoing message) override;
-    std::vector<core::Outgoing> not_yet_published() const override;
-    void log(core::LogLevel level, std::string line) override;
+    void publish(Outgoing message) override;
+    std::vector<Outgoing> not_yet_published() const override;
+    void log(LogLevel level, std::string line) override;
     // Replaced in every logged line; the worker sets the current bot token.
     void set_secret(std::string secret);
 
-    // After the broker loop stopped (cleanup): what was never published.
-    std::vector<core::Outgoing> take_unpublished();
+    // After the broker loop stopped (cleanup): what was never published or never delivered.
+    std::vector<Outgoing> take_unpublished();
 
   private:
     void wake();
@@ -109,7 +114,8 @@ class Handoff : public core::Publisher, public core::Logger {
     std::vector<core::ControlRequest> control_;
     uint64_t control_dropped_ = 0;
     std::optional<std::vector<std::string>> roots_;
-    std::vector<core::Outgoing> outgoing_;
+    std::vector<Outgoing> outgoing_;
+    std::vector<Outgoing> handed_over_;  // published in the last tick, not yet delivered
     std::vector<LogLine> logs_;
     uint64_t logs_dropped_ = 0;
     std::atomic<bool> tick_work_{false};

@@ -46,7 +46,7 @@ class Worker {
     adapters::CurlHttp& http_;
     adapters::SteadyClock clock_;
     adapters::FileStore store_;
-    adapters::FileStore identity_store_;  // core/identity.h
+    adapters::FileStore identity_store_;  // core/identity/identity_file.h
     std::unique_ptr<core::Bridge> bridge_;
     uint64_t saves_trimmed_ = 0;  // worker thread only
     std::atomic<bool> stop_{false};

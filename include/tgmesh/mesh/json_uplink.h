@@ -1,6 +1,7 @@
 #pragma once
 // Legacy JSON on MQTT (firmware 2.2.20 to 2.7; removed in 2.8): the uplink format of
-// MeshPacketSerializer and the "sendtext" downlink (docs/meshtastic-mqtt.md §2, §3).
+// MeshPacketSerializer and the "sendtext" downlink (firmware v2.7.26
+// src/serialization/MeshPacketSerializer.cpp, src/mqtt/MQTT.cpp:170-200).
 #include <cstdint>
 #include <optional>
 #include <string>

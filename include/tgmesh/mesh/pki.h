@@ -1,8 +1,8 @@
 #pragma once
-// Meshtastic PKI direct messages (firmware 2.5+, docs/meshtastic-mqtt.md §5.4): X25519 between
-// the two nodes' keys, SHA-256 of the shared secret as the AES-256-CCM key, an 8-byte tag and a
-// 13-byte nonce id (u32 LE) || extraNonce (4 bytes) || from (u32 LE) || 0x00. On the radio the
-// payload is ciphertext || tag || extraNonce. All through OpenSSL.
+// Meshtastic PKI direct messages (firmware 2.5+; src/mesh/CryptoEngine.cpp:88-151 at v2.7.26):
+// X25519 between the two nodes' keys, SHA-256 of the shared secret as the AES-256-CCM key, an
+// 8-byte tag and a 13-byte nonce id (u32 LE) || extraNonce (4 bytes) || from (u32 LE) || 0x00. On
+// the radio the payload is ciphertext || tag || extraNonce. All through OpenSSL.
 #include <cstdint>
 #include <optional>
 

@@ -1,6 +1,6 @@
 #pragma once
-// Meshtastic MQTT topic layout (docs/meshtastic-mqtt.md §1): topics are parsed by locating the
-// /2/e/, /2/json/ or /2/map/ segment after one of the configured roots.
+// Meshtastic MQTT topic layout (firmware v2.7.26 src/mqtt/MQTT.h:104-106, MQTT.cpp:434-440):
+// topics are parsed by locating the /2/e/, /2/json/ or /2/map/ segment after a configured root.
 #include <optional>
 #include <string>
 #include <string_view>

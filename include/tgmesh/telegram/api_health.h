@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "tgmesh/core/ports.h"
+#include "tgmesh/base/ports.h"
 #include "tgmesh/telegram/bot_api.h"
 #include "tgmesh/util/token_bucket.h"
 
@@ -19,7 +19,7 @@ struct Endpoint {
 
 class ApiHealth {
   public:
-    explicit ApiHealth(core::Logger& log) : log_(log) {}
+    explicit ApiHealth(Logger& log) : log_(log) {}
 
     // Records a failed call of `method`; returns how long to wait before trying again.
     Millis on_failure(std::string_view method, const ApiResult& result, const std::string& error);
@@ -31,7 +31,7 @@ class ApiHealth {
     Millis last_success_at() const { return last_success_at_; }
 
   private:
-    core::Logger& log_;
+    Logger& log_;
     Backoff backoff_;
     int failures_ = 0;
     Outcome last_outcome_ = Outcome::kOk;

@@ -12,8 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "tgmesh/core/ports.h"
-#include "tgmesh/core/stats.h"
+#include "tgmesh/base/drop_reporter.h"
+#include "tgmesh/base/ports.h"
+#include "tgmesh/base/stats.h"
 #include "tgmesh/telegram/api_health.h"
 
 namespace tgmesh::telegram {
@@ -46,8 +47,6 @@ struct ChatRefusal {
 class Outbox {
   public:
     static constexpr size_t kCapacity = 2000;
-    // Refusals (4xx) are logged at most this often per chat.
-    static constexpr Millis kRefusalLogInterval = 10 * kMinute;
     // A message that keeps failing this long while other requests succeed is dropped.
     static constexpr Millis kGiveUpAfter = kMinute;
     // Sends answer in well under a second; a hung one must not hold its chat for long.
@@ -58,9 +57,15 @@ class Outbox {
 
     // `api` is the getUpdates side's view of the Bot API: while nothing at all gets through (the
     // network or Telegram is down), failing messages wait instead of being given up.
-    Outbox(core::HttpClient& http, const Clock& clock, core::Logger& log, const ApiHealth& api,
-           const Endpoint& endpoint, core::Stats& stats)
-        : http_(http), clock_(clock), log_(log), api_(api), endpoint_(endpoint), stats_(stats) {}
+    Outbox(HttpClient& http, const Clock& clock, Logger& log, const ApiHealth& api,
+           const Endpoint& endpoint, Stats& stats, DropReporter& drops)
+        : http_(http),
+          clock_(clock),
+          log_(log),
+          api_(api),
+          endpoint_(endpoint),
+          stats_(stats),
+          drops_(drops) {}
 
     void set_sent_handler(SentHandler handler) { on_sent_ = std::move(handler); }
     // Off: no rate limits of our own (a 429 is still obeyed). For a local test server or a
@@ -91,20 +96,20 @@ class Outbox {
         Millis not_before = 0;
         TokenBucket per_chat{1.0, 3.0};
         TokenBucket per_group{20.0 / 60.0, 5.0};
-        Millis refusal_logged_at = -1;
-        uint64_t refusals_unlogged = 0;
         // The current run of failed requests (network, timeout, 5xx) of this chat.
         Backoff backoff{kSecond, 15 * kSecond};
         int failures = 0;
         Millis failing_since = 0;
         Outcome last_failure = Outcome::kOk;
         std::string refused;  // why the API refused this chat, until it delivers again
+        // The last refusal's description: a new one is logged at once, repeats are summed up.
+        std::string last_refusal;
+        bool gave_up = false;  // since its last delivery: later give-ups are summed up
     };
 
     Millis lane_ready_at(int64_t chat_id, const Lane& lane, Millis now) const;
     void send_head(int64_t chat_id, Lane& lane);
-    void on_response(int64_t chat_id, const std::string& method,
-                     const core::HttpResponse& response);
+    void on_response(int64_t chat_id, const std::string& method, const HttpResponse& response);
     void on_failure(int64_t chat_id, Lane& lane, const std::string& method, const ApiResult& r,
                     const std::string& error);
     void on_refusal(int64_t chat_id, Lane& lane, const ApiResult& r);
@@ -112,12 +117,13 @@ class Outbox {
     bool api_answered_since(Millis since) const;
     void forget_idle_lanes();
 
-    core::HttpClient& http_;
+    HttpClient& http_;
     const Clock& clock_;
-    core::Logger& log_;
+    Logger& log_;
     const ApiHealth& api_;
     const Endpoint& endpoint_;
-    core::Stats& stats_;
+    Stats& stats_;
+    DropReporter& drops_;
     SentHandler on_sent_;
     std::map<int64_t, Lane> lanes_;
     TokenBucket global_{30.0, 30.0};

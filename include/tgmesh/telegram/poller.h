@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "tgmesh/core/ports.h"
-#include "tgmesh/core/stats.h"
+#include "tgmesh/base/ports.h"
+#include "tgmesh/base/stats.h"
 #include "tgmesh/telegram/api_health.h"
 #include "tgmesh/telegram/update.h"
 
@@ -22,8 +22,8 @@ class Poller {
   public:
     using UpdateHandler = std::function<void(const Update&)>;
 
-    Poller(core::HttpClient& http, const Clock& clock, core::Logger& log, ApiHealth& health,
-           const Endpoint& endpoint, core::Stats& stats)
+    Poller(HttpClient& http, const Clock& clock, Logger& log, ApiHealth& health,
+           const Endpoint& endpoint, Stats& stats)
         : http_(http),
           clock_(clock),
           log_(log),
@@ -66,16 +66,16 @@ class Poller {
 
     void request_me();
     void request_updates();
-    void on_me(const core::HttpResponse& response);
-    void on_updates(const core::HttpResponse& response);
+    void on_me(const HttpResponse& response);
+    void on_updates(const HttpResponse& response);
     void retry_later(std::string_view method, const ApiResult& result, const std::string& error);
 
-    core::HttpClient& http_;
+    HttpClient& http_;
     const Clock& clock_;
-    core::Logger& log_;
+    Logger& log_;
     ApiHealth& health_;
     const Endpoint& endpoint_;
-    core::Stats& stats_;
+    Stats& stats_;
     UpdateHandler handler_;
     std::function<void()> on_connected_;
     std::function<void()> before_confirm_;

@@ -2,7 +2,7 @@
 
 One temp dir per Broker holds the config, the log file, the captured
 stdout/stderr and the state file; it survives stop()/start() so restart and
-persistence tests can reuse it.  See shared/docs/mosquitto-plugin.md section 10.
+persistence tests can reuse it.
 """
 import glob
 import os

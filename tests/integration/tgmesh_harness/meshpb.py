@@ -1,7 +1,8 @@
 """Minimal hand-written protobuf codec for the Meshtastic messages the bridge uses.
 
-Written from the field tables in shared/docs/meshtastic-mqtt.md section 4, not from
-any C++ source, so that it is an independent oracle.  Messages are plain dicts keyed
+Written from the field numbers of the Meshtastic protobufs (mesh.proto, mqtt.proto,
+telemetry.proto of meshtastic/protobufs), not from our C++ or .proto, so that it is an
+independent oracle.  Messages are plain dicts keyed
 by field name.  Decoding skips unknown fields; encoding emits the keys that are present
 (value not None) in field-number order -- even zero values, so a test can craft any
 wire form; leave a key out to omit the field.

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-#include "tgmesh/core/config.h"
+#include "tgmesh/core/config/config.h"
 
 namespace tgmesh::core::i18n {
 
