@@ -127,11 +127,29 @@ class RawPublisher:
         self.sock.sendall(data)
 
     def sync(self, timeout=60):
+        """Packets the broker sends this client meanwhile (tgmesh greets a gateway's client
+        with its NODEINFO, as it would a real gateway) are acknowledged and left aside."""
         self.sock.settimeout(timeout)
         self.sock.sendall(bytes([PINGREQ << 4, 0]))
-        head = self._recv(2)
-        if head[0] >> 4 != PINGRESP:
-            raise RuntimeError("expected PINGRESP, got %r" % head)
+        while True:
+            first = self._recv(1)[0]
+            length, shift = 0, 0
+            while True:
+                byte = self._recv(1)[0]
+                length |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80:
+                    break
+            body = self._recv(length) if length else b""
+            kind, qos = first >> 4, (first >> 1) & 3
+            if kind == PINGRESP:
+                return
+            if kind != PUBLISH:
+                raise RuntimeError("expected PINGRESP, got packet type %d" % kind)
+            if qos == 1:
+                topic_length = struct.unpack("!H", body[:2])[0]
+                packet_id = body[2 + topic_length:4 + topic_length]
+                self.sock.sendall(bytes([0x40, 2]) + packet_id)  # PUBACK
 
     def close(self):
         try:
