@@ -2,7 +2,6 @@
 discovery (a token without chat_ids; /start tells a chat its id), an admin's private chat,
 the admin menu for admin_ids only, dm_chat_ids and DM replies back to the chat they answer,
 one chat's failing messages never holding up another, and `diagnose`."""
-import json
 import os
 import re
 import sys
@@ -14,8 +13,6 @@ from tgmesh_harness import meshcrypto as mc, meshpb  # noqa: E402
 from tgmesh_harness.base import ADMIN, BRIDGE_TOPIC, CHAT, LINK_SETTLE, NODE_NUM, TgmeshTestCase, options  # noqa: E402
 from tgmesh_harness.fake_telegram import BOT_USER, api_error  # noqa: E402
 
-CONTROL = "$CONTROL/tgmesh/v1"
-RESPONSE = CONTROL + "/response"
 GATEWAY = "!a1b2c3d4"
 STRANGER = -5005
 OTHER_CHAT = -1002
@@ -30,13 +27,6 @@ class FirstHourCase(TgmeshTestCase):
                 self.fail("no %r in the broker log within %ss:\n%s"
                           % (pattern, timeout, self.broker.log_text()[-3000:]))
             time.sleep(0.05)
-
-    def control(self, commands, timeout=10):
-        client = self.mqtt(subscribe=RESPONSE)
-        client.publish(CONTROL, json.dumps({"commands": commands}), qos=1)
-        msg = client.wait_message(lambda m: m.topic == RESPONSE, timeout=timeout)
-        self.assertIsNotNone(msg, "no answer on %s" % RESPONSE)
-        return json.loads(msg.payload)["responses"]
 
     def findings(self):
         [response] = self.control([{"command": "diagnose"}])

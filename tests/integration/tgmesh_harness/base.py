@@ -26,6 +26,8 @@ NODE_NUM = 0x7B000001
 ROOT = "msh/US"
 CHANNEL = "LongFast"
 BRIDGE_TOPIC = "%s/2/e/%s/%s" % (ROOT, CHANNEL, NODE_ID)
+CONTROL = "$CONTROL/tgmesh/v1"
+RESPONSE = CONTROL + "/response"
 
 # How long "nothing happens" is watched for after the plugin received an update.
 QUIET_SECONDS = 1.5
@@ -297,6 +299,18 @@ class TgmeshTestCase(unittest.TestCase):
             env = self.decode_downlink(msg, psk_b64)
             out.append((msg.topic, env["packet"] if env else msg.payload[:120]))
         return out
+
+    def control(self, commands, timeout=10):
+        """Runs $CONTROL/tgmesh/v1 commands; returns their responses. A client of its own each
+        time, gone afterwards: it would receive every later answer."""
+        client = self.mqtt("admin-%d" % meshcrypto.random_packet_id(), subscribe=RESPONSE)
+        try:
+            client.publish(CONTROL, json.dumps({"commands": commands}), qos=1)
+            msg = client.wait_message(lambda m: m.topic == RESPONSE, timeout=timeout)
+        finally:
+            client.disconnect()
+        self.assertIsNotNone(msg, "no answer on %s" % RESPONSE)
+        return json.loads(msg.payload)["responses"]
 
     # ------------------------------------------------------------ Telegram
 
