@@ -65,10 +65,12 @@ def f_bytes(num, value):
     return varint(num << 3 | 2) + varint(len(value)) + value
 
 
-def data_msg(portnum, payload=b"", bitfield=None, want_response=False):
+def data_msg(portnum, payload=b"", bitfield=None, want_response=False, request_id=None):
     out = f_varint(1, portnum) + (f_bytes(2, payload) if payload else b"")
     if want_response:
         out += f_varint(3, 1)
+    if request_id is not None:
+        out += f_fixed32(6, request_id)
     if bitfield is not None:
         out += f_varint(9, bitfield)
     return out
@@ -96,6 +98,39 @@ def position_msg(lat, lon, alt=None, time=None, precision=None):
 def telemetry_msg(battery, voltage):
     metrics = f_varint(1, battery) + f_float(2, voltage) + f_float(3, 5.5)
     return f_fixed32(1, 1760000000) + f_bytes(2, metrics)
+
+
+def environment_msg(temperature, humidity, pressure):
+    metrics = f_float(1, temperature) + f_float(2, humidity) + f_float(3, pressure)
+    return f_fixed32(1, 1760000000) + f_bytes(3, metrics)
+
+
+def packed_fixed32(num, values):
+    return f_bytes(num, b"".join(struct.pack("<I", v) for v in values))
+
+
+def packed_int32(num, values):
+    return f_bytes(num, b"".join(varint(v & 0xFFFFFFFFFFFFFFFF) for v in values))
+
+
+def route_msg(route, snr_towards, route_back=(), snr_back=()):
+    return (packed_fixed32(1, route) + packed_int32(2, snr_towards) + packed_fixed32(3, route_back)
+            + packed_int32(4, snr_back))
+
+
+def neighbors_msg(node, neighbors):
+    out = f_varint(1, node) + f_varint(2, node) + f_varint(3, 1800)
+    for num, snr in neighbors:
+        out += f_bytes(4, f_varint(1, num) + f_float(2, snr))
+    return out
+
+
+def waypoint_msg(wid, lat, lon, name, description="", expire=0):
+    out = f_varint(1, wid) + f_fixed32(2, lat & 0xFFFFFFFF) + f_fixed32(3, lon & 0xFFFFFFFF)
+    if expire:
+        out += f_varint(4, expire)
+    out += f_bytes(6, name.encode()) + f_bytes(7, description.encode()) + f_fixed32(8, 0x1F4CD)
+    return out
 
 
 def map_report_msg(long_name, short_name, lat, lon):
@@ -186,6 +221,17 @@ def envelopes():
         "pki_flag": envelope(ALICE, BRIDGE, 1020, b"\x01" * 24, channel="Open", channel_id="PKI",
                              extra=f_varint(17, 1) + f_bytes(16, bytes(32))),
         "undecryptable": envelope(ALICE, BROADCAST, 1021, text("wrong key"), channel="Secret"),
+        "environment": envelope(ALICE, BROADCAST, 1024, data_msg(67, environment_msg(21.5, 45.0, 1013.2))),
+        "neighbors": envelope(ALICE, BROADCAST, 1025, data_msg(71, neighbors_msg(
+            ALICE, [(BRIDGE, 6.25), (0x0badcafe, -3.0)] * 6))),
+        "traceroute_reply": envelope(ALICE, BRIDGE, 1026, data_msg(
+            70, route_msg([0x0d0d0d0d], [25, 12], [0x0d0d0d0d], [-10, -128]), request_id=77)),
+        "traceroute_long": envelope(ALICE, BRIDGE, 1027, data_msg(
+            70, route_msg(list(range(1, 12)), [-128] * 12, [1] * 9, [3] * 20), request_id=78)),
+        "waypoint": envelope(ALICE, BROADCAST, 1028, data_msg(
+            8, waypoint_msg(5, 457572352, 52035584, "Hut <b>", "water & wood"))),
+        "waypoint_expired": envelope(ALICE, BROADCAST, 1029, data_msg(
+            8, waypoint_msg(6, -1, -1, "W" * 40, "D" * 120, expire=1))),
     }
     for name, raw in seeds.items():
         write(h, name, b"\x00" + raw)
@@ -282,6 +328,18 @@ def telegram():
     updates("unbridged_chat", update("/send x", chat=-999), update("hello", chat=-999))
     updates("topic_reply", update("/send in a topic", is_topic_message=True,
                                   message_thread_id=7, reply_to_message={"message_id": 5}))
+    updates("reactions", {"update_id": 2100, "message_reaction": {
+        "chat": {"id": -1001, "type": "supergroup"}, "message_id": 10, "date": 1760000000,
+        "user": {"id": 5, "first_name": "Alice", "language_code": "ru"},
+        "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "\U0001F44D"},
+                                             {"type": "custom_emoji", "custom_emoji_id": "1"}]}},
+        {"update_id": 2101, "message_reaction": {"chat": {"id": -1001}, "message_id": "x",
+                                                 "new_reaction": "no"}})
+    updates("location", update(None, location={"latitude": 45.7572352, "longitude": 5.2035584}),
+            update(None, location={"latitude": 91, "longitude": "x"}),
+            update("/trace base camp", **{"from": {"id": 5, "first_name": "A",
+                                                    "language_code": "ru"}}),
+            update("/block", reply_to_message={"message_id": 3, "from": {"id": 6}}))
     updates("names", update("/send x", **{"from": {"id": 6, "first_name": "",
                                                     "username": "bob"}}),
             update("/send y", **{"from": {"id": 7}}))
@@ -377,7 +435,11 @@ def states():
                         {"gateway": "!22222222", "hops": 0, "snr": -3.5, "time": 1759998000}],
          "position": {"latitude_i": 457572352, "longitude_i": 52035584, "altitude": 216,
                       "time": 1759990000, "precision_bits": 14, "heard": 1759990000},
-         "battery_level": 87, "voltage": 4.01},
+         "battery_level": 87, "voltage": 4.01,
+         "environment": {"temperature": 21.5, "humidity": 45.0, "pressure": 1013.2, "at": 1759990000},
+         "airtime": {"channel": 12.5, "tx": 1.25, "at": 1759990000},
+         "neighbors": [{"id": "!0badcafe", "snr": 6.25}, {"id": "!12345678", "snr": -3.0}],
+         "neighbors_at": 1759990000},
         {"id": "!0badcafe", "long_name": "Twin", "short_name": "TW", "last_heard": 1759000000,
          "battery_level": 101},
         {"id": "!0badcaff", "long_name": "Twin", "short_name": "TW", "last_heard": 1758000000},
@@ -392,7 +454,7 @@ def states():
                             "client_id": "!67ea9400"}],
             "chat_queue": [{"chat_id": -1001, "html": "<b>Base Camp</b> (BC)\nhello"},
                            {"chat_id": 42, "html": "reply", "reply_to": 10010, "thread_id": 7}],
-            "nodes": nodes}
+            "nodes": nodes, "blocked_users": [6, 7], "blocked_nodes": ["!0badcaff"]}
     write(h, "full", json.dumps(full, ensure_ascii=False, indent=1))
     write(h, "minimal", '{"version":1}')
     write(h, "fresh", json.dumps({"version": 1, "node_id": "!7b000001", "packet_counter": 0,

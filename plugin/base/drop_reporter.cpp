@@ -47,6 +47,9 @@ std::string_view DropReporter::explain(Drop reason) {
                    "first key stays, as in firmware (/forget_key if the node really changed it)";
         case Drop::kControlFlood:
             return "more requests on $CONTROL/tgmesh/v1 than a client (or all) may send";
+        case Drop::kBlocked:
+            return "from a node in blocked_nodes (or /block) to the chat, or from a user in "
+                   "blocked_users to the mesh";
         case Drop::kCount:
             break;
     }

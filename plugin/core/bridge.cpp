@@ -23,10 +23,12 @@ Bridge::Bridge(Config config, Services services)
       poll_health_(s_.log),
       poller_(s_.http, s_.clock, s_.log, poll_health_, endpoint_, stats_),
       chat_outbox_(s_.http, s_.clock, s_.log, poll_health_, endpoint_, stats_, drops_),
-      poster_(config_, nodes_, chat_outbox_, s_.clock, stats_, drops_),
+      moderation_(config_, s_.clock),
+      poster_(config_, nodes_, moderation_, chat_outbox_, s_.clock, stats_, drops_),
       alerts_(config_, nodes_),
       commands_(
-          {config_, nodes_, identity_, sender_, poster_, s_.publisher, s_.log, s_.clock,
+          {config_, nodes_, identity_, sender_, poster_, moderation_, drops_, s_.publisher, s_.log,
+           s_.clock,
            [this](const i18n::Catalog& cat) {
                return format_status(metrics(), nodes_, s_.clock.unix_seconds(), diagnose(cat), cat);
            },
@@ -137,6 +139,8 @@ void Bridge::on_mqtt_message(std::string_view topic, BytesView payload) {
         poster_.post_alerts(
             alerts_.observe(*result.heard, result.new_node, i18n::catalog(config_.language)));
     }
+    if (result.trace) commands_.on_trace(*result.trace);
+    if (result.waypoint) poster_.post_waypoint(*result.waypoint);
     if (result.text) poster_.post_mesh_text(*result.text);
 }
 
@@ -202,6 +206,8 @@ Metrics Bridge::metrics() const {
     m.telegram_connected = poller_.connected();
     m.mesh_queue = mesh_outbox_.size();
     m.chat_queue = chat_outbox_.size();
+    m.blocked_users = moderation_.blocked_user_count();
+    m.blocked_nodes = moderation_.blocked_node_count();
     return m;
 }
 
@@ -215,8 +221,9 @@ void Bridge::run_due() {
     duties_.run_due(identity_keeper_.on_disk());
     while (mesh_outbox_.run_due(now, s_.publisher))
         dirty_ = true;
-    control_.run_due();    // a few requests a turn: a flood never holds up the rest
-    poster_.run_due(now);  // receipts, before the outbox, which sends the edits they make
+    control_.run_due();      // a few requests a turn: a flood never holds up the rest
+    poster_.run_due(now);    // receipts, before the outbox, which sends the edits they make
+    commands_.run_due(now);  // traceroutes that timed out
     poster_.post_alerts(
         alerts_.run_due(now, s_.clock.unix_seconds(), i18n::catalog(config_.language)));
     poller_.run_due(now);
@@ -234,7 +241,7 @@ Millis Bridge::next_due() const {
         identity_keeper_.on_disk() ? duties_.next_due() : identity_keeper_.next_due();
     Millis next = std::min({announce, next_sys_at_, mesh_outbox_.next_due(), poller_.next_due(),
                             chat_outbox_.next_due(now), poster_.next_due(), alerts_.next_due(),
-                            control_.next_due()});
+                            control_.next_due(), commands_.next_due()});
     if (dirty()) next = std::min(next, next_save_at_);
     return next;
 }

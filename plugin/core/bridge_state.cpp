@@ -6,7 +6,8 @@
 namespace tgmesh::core {
 
 bool Bridge::dirty() const {
-    return dirty_ || identity_keeper_.changed() || sender_.changed() || poster_.changed();
+    return dirty_ || identity_keeper_.changed() || sender_.changed() || poster_.changed() ||
+           moderation_.changed();
 }
 
 void Bridge::load_state() {
@@ -27,6 +28,7 @@ void Bridge::load_state() {
     poster_.restore(state.message_links, state.dm_origins);
     ingest_.restore_gateways(state.gateways);
     sender_.restore_key_requests(state.key_requests);
+    moderation_.restore(state.blocked_users, state.blocked_nodes);
     poller_.set_offset(state.telegram_offset);
     for (auto& m : state.mesh_queue)
         mesh_outbox_.push(std::move(m));
@@ -57,12 +59,15 @@ void Bridge::save_state(const std::vector<Outgoing>& extra_unpublished) {
     state.dm_origins = poster_.dm_origins();
     state.gateways = ingest_.gateways();
     state.key_requests = sender_.key_requests();
+    state.blocked_users.assign(moderation_.users_added().begin(), moderation_.users_added().end());
+    state.blocked_nodes.assign(moderation_.nodes_added().begin(), moderation_.nodes_added().end());
     const Status saved = s_.store.save(serialize_state(state, nodes_));
     if (saved) {
         dirty_ = false;
         identity_keeper_.mark_saved();
         sender_.mark_saved();
         poster_.mark_saved();
+        moderation_.mark_saved();
         ++saves_;
         if (save_failing_) s_.log.log(LogLevel::kNotice, "state file written again");
         save_failing_ = false;

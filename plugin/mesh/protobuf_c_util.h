@@ -2,9 +2,11 @@
 // Glue between protobuf-c structs and tgmesh's byte strings. Private to plugin/mesh.
 #include <protobuf-c/protobuf-c.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "meshtastic.pb-c.h"
 #include "tgmesh/util/bytes.h"
@@ -68,6 +70,29 @@ inline void set_bytes(protobuf_c_boolean& has, ProtobufCBinaryData& field, Bytes
     if (value.empty()) return;
     has = 1;
     field = binary_view(value);
+}
+// A proto3 implicit field (no `optional`): sent only when not zero.
+template <class Field, class T>
+void set_nonzero(protobuf_c_boolean& has, Field& field, T value) {
+    if (value == T{}) return;
+    has = 1;
+    field = static_cast<Field>(value);
+}
+// A string sent only when not empty (proto3's default). protobuf-c does not write through it.
+inline void set_string(char*& field, const std::string& value) {
+    if (!value.empty()) field = const_cast<char*>(value.c_str());
+}
+
+// The first `max` items of a repeated scalar field, as read.
+template <class T>
+std::vector<T> first(const T* items, size_t count, size_t max) {
+    return count == 0 ? std::vector<T>() : std::vector<T>(items, items + std::min(count, max));
+}
+// The other way: points a repeated scalar field at `values` (which must outlive the packing).
+template <class T>
+void set_repeated(size_t& count, T*& field, const std::vector<T>& values) {
+    count = values.size();
+    field = const_cast<T*>(values.data());
 }
 
 }  // namespace tgmesh::mesh::pb

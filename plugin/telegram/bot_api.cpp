@@ -62,6 +62,8 @@ std::string get_updates_body(int64_t offset, int timeout_s) {
     auto allowed = json::make_array();
     json::append(allowed.get(), json::Ptr(cJSON_CreateString("message")));
     json::append(allowed.get(), json::Ptr(cJSON_CreateString("callback_query")));
+    // Reactions reach a bot only where it is an administrator (Bot API, MessageReactionUpdated).
+    json::append(allowed.get(), json::Ptr(cJSON_CreateString("message_reaction")));
     json::add_item(body.get(), "allowed_updates", std::move(allowed));
     return json::print(body.get());
 }
@@ -126,6 +128,17 @@ std::string send_location_body(int64_t chat_id, const GeoPoint& point, const Sen
     return json::print(body.get());
 }
 
+std::string send_venue_body(int64_t chat_id, const Venue& venue, const SendOptions& options) {
+    auto body = json::make_object();
+    json::add_int(body.get(), "chat_id", chat_id);
+    json::add_number(body.get(), "latitude", venue.point.latitude);
+    json::add_number(body.get(), "longitude", venue.point.longitude);
+    json::add_string(body.get(), "title", venue.title);
+    json::add_string(body.get(), "address", venue.address);
+    add_options(body.get(), options);
+    return json::print(body.get());
+}
+
 std::string set_reaction_body(int64_t chat_id, int64_t message_id, std::string_view emoji) {
     auto body = json::make_object();
     json::add_int(body.get(), "chat_id", chat_id);
@@ -156,8 +169,8 @@ json::Ptr scope_json(const CommandScope& scope) {
 }
 }  // namespace
 
-std::string set_my_commands_body(const std::vector<BotCommand>& commands,
-                                 const CommandScope& scope) {
+std::string set_my_commands_body(const std::vector<BotCommand>& commands, const CommandScope& scope,
+                                 std::string_view language_code) {
     auto body = json::make_object();
     auto list = json::make_array();
     for (const auto& c : commands) {
@@ -168,6 +181,7 @@ std::string set_my_commands_body(const std::vector<BotCommand>& commands,
     }
     json::add_item(body.get(), "commands", std::move(list));
     json::add_item(body.get(), "scope", scope_json(scope));
+    if (!language_code.empty()) json::add_string(body.get(), "language_code", language_code);
     return json::print(body.get());
 }
 

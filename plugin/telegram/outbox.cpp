@@ -23,6 +23,7 @@ bool refuses_the_chat(const ApiResult& r) {
 
 const char* OutboundMessage::method() const {
     if (location) return "sendLocation";
+    if (venue) return "sendVenue";
     if (!reaction.empty()) return "setMessageReaction";
     if (edit_message_id) return "editMessageText";
     return "sendMessage";
@@ -30,6 +31,7 @@ const char* OutboundMessage::method() const {
 
 std::string OutboundMessage::body() const {
     if (location) return send_location_body(chat_id, *location, options);
+    if (venue) return send_venue_body(chat_id, *venue, options);
     if (!reaction.empty()) return set_reaction_body(chat_id, edit_message_id.value_or(0), reaction);
     if (edit_message_id) return edit_message_body(chat_id, *edit_message_id, html, reply_markup);
     return send_message_body(chat_id, html, options, reply_markup);

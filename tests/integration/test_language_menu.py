@@ -17,9 +17,9 @@ from tgmesh_harness.chatflow import (ChatFlowChecks, buttons, catalog, extract, 
                                      inline_rows, markup_of, press, text_re)
 
 BASE = 0x0BADCAFE
-CHAT_COMMANDS = {"send", "send_to_node", "write", "send_nearby", "nodes", "node", "help"}
-ADMIN_COMMANDS = {"status", "probe", "forget_key"}
-WITH_ARGUMENTS = ["send", "send_to_node", "send_nearby", "nodes", "node"]
+CHAT_COMMANDS = {"send", "send_to_node", "write", "send_nearby", "nodes", "node", "trace", "help"}
+ADMIN_COMMANDS = {"status", "probe", "forget_key", "block", "unblock"}
+WITH_ARGUMENTS = ["send", "send_to_node", "send_nearby", "nodes", "node", "trace"]
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 
 

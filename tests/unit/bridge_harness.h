@@ -190,29 +190,102 @@ struct Harness {
     }
 };
 
+// A Message update with what the tests vary.
+struct MessageSpec {
+    int64_t id = 1;  // update_id; the message_id is id * 10
+    int64_t chat = kChat;
+    int64_t user = kAdmin;
+    std::string text;
+    const char* chat_type = "group";
+    std::optional<int64_t> reply_to;  // message_id replied to
+    int64_t reply_to_user = 0;        // its author (0: unknown)
+    bool reply_to_bot = false;        // ... the bot itself
+    std::string language_code;
+    std::optional<std::pair<double, double>> location;  // shared instead of a text
+    std::string first_name = "Alice";
+};
+
+inline std::string message_update(const MessageSpec& spec) {
+    auto u = json::make_object();
+    json::add_int(u.get(), "update_id", spec.id);
+    auto m = json::make_object();
+    json::add_int(m.get(), "message_id", spec.id * 10);
+    auto c = json::make_object();
+    json::add_int(c.get(), "id", spec.chat);
+    json::add_string(c.get(), "type", spec.chat_type);
+    json::add_item(m.get(), "chat", std::move(c));
+    auto f = json::make_object();
+    json::add_int(f.get(), "id", spec.user);
+    json::add_bool(f.get(), "is_bot", false);
+    json::add_string(f.get(), "first_name", spec.first_name);
+    if (!spec.language_code.empty()) json::add_string(f.get(), "language_code", spec.language_code);
+    json::add_item(m.get(), "from", std::move(f));
+    if (spec.location) {
+        auto l = json::make_object();
+        json::add_number(l.get(), "latitude", spec.location->first);
+        json::add_number(l.get(), "longitude", spec.location->second);
+        json::add_item(m.get(), "location", std::move(l));
+    } else {
+        json::add_string(m.get(), "text", spec.text);
+    }
+    if (spec.reply_to) {
+        auto r = json::make_object();
+        json::add_int(r.get(), "message_id", *spec.reply_to);
+        if (spec.reply_to_user != 0 || spec.reply_to_bot) {
+            auto rf = json::make_object();
+            json::add_int(rf.get(), "id", spec.reply_to_bot ? 9 : spec.reply_to_user);
+            json::add_bool(rf.get(), "is_bot", spec.reply_to_bot);
+            json::add_item(r.get(), "from", std::move(rf));
+        }
+        json::add_item(m.get(), "reply_to_message", std::move(r));
+    }
+    json::add_item(u.get(), "message", std::move(m));
+    return json::print(u.get());
+}
+
 inline std::string update(int64_t id, int64_t chat, int64_t user, const std::string& text,
                           const char* chat_type = "group",
                           std::optional<int64_t> reply_to = std::nullopt) {
+    MessageSpec spec;
+    spec.id = id;
+    spec.chat = chat;
+    spec.user = user;
+    spec.text = text;
+    spec.chat_type = chat_type;
+    spec.reply_to = reply_to;
+    return message_update(spec);
+}
+
+// A message_reaction update: `user` changed their reactions to `message_id`.
+inline std::string reaction_update(int64_t id, int64_t chat, int64_t user, int64_t message_id,
+                                   const std::vector<std::string>& new_emojis,
+                                   const std::vector<std::string>& old_emojis = {}) {
     auto u = json::make_object();
     json::add_int(u.get(), "update_id", id);
-    auto m = json::make_object();
-    json::add_int(m.get(), "message_id", id * 10);
+    auto r = json::make_object();
     auto c = json::make_object();
     json::add_int(c.get(), "id", chat);
-    json::add_string(c.get(), "type", chat_type);
-    json::add_item(m.get(), "chat", std::move(c));
+    json::add_string(c.get(), "type", "supergroup");
+    json::add_item(r.get(), "chat", std::move(c));
+    json::add_int(r.get(), "message_id", message_id);
     auto f = json::make_object();
     json::add_int(f.get(), "id", user);
     json::add_bool(f.get(), "is_bot", false);
     json::add_string(f.get(), "first_name", "Alice");
-    json::add_item(m.get(), "from", std::move(f));
-    json::add_string(m.get(), "text", text);
-    if (reply_to) {
-        auto r = json::make_object();
-        json::add_int(r.get(), "message_id", *reply_to);
-        json::add_item(m.get(), "reply_to_message", std::move(r));
-    }
-    json::add_item(u.get(), "message", std::move(m));
+    json::add_item(r.get(), "user", std::move(f));
+    auto list = [](const std::vector<std::string>& emojis) {
+        auto a = json::make_array();
+        for (const auto& e : emojis) {
+            auto item = json::make_object();
+            json::add_string(item.get(), "type", "emoji");
+            json::add_string(item.get(), "emoji", e);
+            json::append(a.get(), std::move(item));
+        }
+        return a;
+    };
+    json::add_item(r.get(), "old_reaction", list(old_emojis));
+    json::add_item(r.get(), "new_reaction", list(new_emojis));
+    json::add_item(u.get(), "message_reaction", std::move(r));
     return json::print(u.get());
 }
 

@@ -182,6 +182,7 @@ void long_texts_are_chunked_or_refused(void**) {
 void a_full_mesh_queue_refuses_with_a_reply(void**) {
     Config c = base_config();
     c.mesh_interval_s = 3600;
+    c.user_rate = 0;  // one user fills the queue: no per-user limit here
     Harness h;
     h.start(c);
     h.take_published();
@@ -384,6 +385,51 @@ void replies_follow_the_language_option(void**) {
     assert_non_null(std::strstr(replies[1].second.c_str(), "только для администраторов"));
 }
 
+// language auto: each reply in the language of the one it answers (ru, else en); the menu in
+// English for everyone and in Russian for Russian-speaking users.
+void language_auto_answers_each_user_in_theirs(void**) {
+    Config c = base_config();
+    c.language = Language::kAuto;
+    Harness h;
+    h.start(c);
+    h.take_published();
+    h.connect_telegram();
+    MessageSpec ru;
+    ru.id = 1;
+    ru.user = 5;
+    ru.text = "/send привет";
+    ru.language_code = "ru";
+    MessageSpec en = ru;
+    en.id = 2;
+    en.text = "/send hi";
+    en.language_code = "en-GB";
+    MessageSpec unknown = ru;
+    unknown.id = 3;
+    unknown.text = "/send ?";
+    unknown.language_code = "";
+    h.deliver_updates("[" + message_update(ru) + "," + message_update(en) + "," +
+                      message_update(unknown) + "]");
+    auto calls = h.flush_api();
+    std::vector<std::string> texts;
+    std::vector<std::string> menus;
+    for (const auto& call : calls) {
+        if (call.method == "sendMessage") texts.push_back(call.text());
+        if (call.method == "setMyCommands" &&
+            std::string(
+                json::get_string(json::member(call.body.get(), "scope"), "type").value_or("")) ==
+                "default") {
+            menus.push_back(json::get_string(call.body.get(), "language_code").value_or("-"));
+        }
+    }
+    assert_int_equal(texts.size(), 3);
+    assert_non_null(std::strstr(texts[0].c_str(), "Отправлено в LongFast"));
+    assert_non_null(std::strstr(texts[1].c_str(), "Sent to LongFast"));
+    assert_non_null(std::strstr(texts[2].c_str(), "Sent to LongFast"));
+    assert_int_equal(menus.size(), 2);
+    assert_string_equal(menus[0].c_str(), "-");
+    assert_string_equal(menus[1].c_str(), "ru");
+}
+
 }  // namespace
 
 int main() {
@@ -405,6 +451,7 @@ int main() {
         cmocka_unit_test(corrupt_state_is_moved_aside),
         cmocka_unit_test(state_is_saved_at_most_every_30_seconds),
         cmocka_unit_test(replies_follow_the_language_option),
+        cmocka_unit_test(language_auto_answers_each_user_in_theirs),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

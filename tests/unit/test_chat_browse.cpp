@@ -214,6 +214,59 @@ void nodes_pages_through_and_filters(void**) {
     assert_non_null(std::strstr(calls[0].text().c_str(), "expired"));
 }
 
+// /node also shows environment telemetry, the channel's airtime and the neighbours (part 11),
+// each with its age, and they survive a restart.
+void node_details_show_environment_airtime_and_neighbours(void**) {
+    Harness h;
+    h.start_ready();
+    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111",
+                              nodeinfo_envelope(kAlice, 1, "Base Camp", "BC"));
+    h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111",
+                              nodeinfo_envelope(0x0badcafe, 2, "Relay", "RL"));
+    mesh::TelemetryInfo environment;
+    environment.environment = mesh::EnvironmentInfo{21.5f, 45.0f, 1013.2f};
+    mesh::TelemetryInfo device;
+    device.device = mesh::DeviceMetricsInfo{};
+    device.device->channel_utilization = 12.5f;
+    device.device->air_util_tx = 1.25f;
+    mesh::NeighborInfoMsg neighbors;
+    neighbors.node = kAlice;
+    neighbors.neighbors = {{0x0badcafe, 6.25f}, {0x12345678, -3.0f}};
+    uint32_t id = 10;
+    for (auto [portnum, payload] :
+         {std::pair{mesh::port::kTelemetry, mesh::encode_telemetry(environment)},
+          std::pair{mesh::port::kTelemetry, mesh::encode_telemetry(device)},
+          std::pair{mesh::port::kNeighborInfo, mesh::encode_neighbor_info(neighbors)}}) {
+        UplinkSpec s;
+        s.id = id++;
+        s.portnum = portnum;
+        s.payload = payload;
+        h.bridge->on_mqtt_message("msh/US/2/e/LongFast/!11111111", seal(s));
+    }
+    h.clock.advance(5 * kMinute);
+    auto show = [](Harness& harness, int64_t update_id) {
+        harness.deliver_updates("[" + update(update_id, kChat, kBob, "/node base camp") + "]");
+        return find_call(harness.flush_api(), "sendMessage")->text();
+    };
+    const std::string first = show(h, 20);
+    for (const char* expected :
+         {"Environment: 21.5 °C · 45.0% · 1013.2 hPa (5 min ago)",
+          "Airtime: channel 12.5%, transmitting 1.2% (5 min ago)",
+          "Neighbours (5 min ago): ", "<b>Relay</b> (RL) <code>!0badcafe</code> (6.2 dB)",
+          "<code>!12345678</code> (-3.0 dB)"}) {
+        if (!std::strstr(first.c_str(), expected))
+            fail_msg("no %s in: %s", expected, first.c_str());
+    }
+    h.bridge->shutdown({});
+    Harness again;
+    again.store.text = h.store.text;
+    again.start_ready();
+    const std::string text = show(again, 21);  // the state remembers update 20
+    assert_non_null(std::strstr(text.c_str(), "21.5 °C"));
+    assert_non_null(std::strstr(text.c_str(), "channel 12.5%"));
+    assert_non_null(std::strstr(text.c_str(), "!0badcafe"));
+}
+
 void node_details_and_location_pin(void**) {
     Harness h;
     h.start_ready();
@@ -335,6 +388,7 @@ int main() {
         cmocka_unit_test(write_with_no_nodes_says_so),
         cmocka_unit_test(nodes_pages_through_and_filters),
         cmocka_unit_test(node_details_and_location_pin),
+        cmocka_unit_test(node_details_show_environment_airtime_and_neighbours),
         cmocka_unit_test(precision_bits_become_metres),
         cmocka_unit_test(send_nearby_uses_one_hop_and_lists_direct_neighbours),
         cmocka_unit_test(send_nearby_in_json_mode_is_originated_with_no_hops),

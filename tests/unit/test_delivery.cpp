@@ -109,18 +109,19 @@ void tracking_is_bounded(void**) {
 
 void message_map_finds_and_forgets_the_oldest(void**) {
     MessageMap map(3);
-    map.remember(-1, 10, {kDest, 100, true});
-    map.remember(-1, 11, {kDest, 101, false});
-    map.remember(-2, 10, {0x1234, 102, false});
+    map.remember(-1, 10, {kDest, 100, true, ""});
+    map.remember(-1, 11, {kDest, 101, false, "LongFast"});
+    map.remember(-2, 10, {0x1234, 102, false, "LongFast"});
     assert_int_equal(map.find(-1, 10)->packet_id, 100);
     assert_true(map.find(-1, 10)->direct);
-    map.remember(-2, 11, {0x1234, 103, false});
+    map.remember(-2, 11, {0x1234, 103, false, "LongFast"});
     assert_null(map.find(-1, 10));
     assert_int_equal(map.find(-2, 11)->node, 0x1234);
     MessageMap copy(3);
     copy.restore(map.links());
     assert_int_equal(copy.size(), 3);
     assert_int_equal(copy.find(-1, 11)->packet_id, 101);
+    assert_string_equal(copy.find(-1, 11)->channel.c_str(), "LongFast");  // replies go back there
     assert_null(copy.find(-1, 10));
     assert_int_equal(*copy.message_for(-2, 103), 11);
     assert_false(copy.message_for(-1, 100).has_value());  // forgotten with its entry

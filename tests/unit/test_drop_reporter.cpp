@@ -17,14 +17,6 @@ using namespace bridge_test;
 
 namespace {
 
-// Every name under $SYS/broker/tgmesh/, written out here so that a renamed or missing one fails.
-const std::vector<std::string> kDropNames = {
-    "malformed",         "undecryptable",   "pki_not_for_us",     "pki_unknown_sender",
-    "duplicate",         "own_packet",      "other_channel",      "dm_not_for_us",
-    "empty_text",        "gateway_echo",    "inbound_queue_full", "telegram_queue_full",
-    "telegram_rejected", "mesh_queue_full", "telegram_gave_up",   "decoded",
-    "key_mismatch",      "control_flood"};
-
 // ---- DropReporter ---------------------------------------------------------------------------
 
 struct DropRig {
@@ -72,7 +64,7 @@ void first_drop_of_each_kind_is_logged_with_its_meaning(void**) {
         const std::string explanation(DropReporter::explain(reason));
         assert_false(explanation.empty());
         assert_string_not_equal(explanation.c_str(), "unknown reason");
-        const std::string expected = "dropped (" + kDropNames[i] + "): example " +
+        const std::string expected = "dropped (" + test::kDropNames[i] + "): example " +
                                      std::to_string(i) + "; " + explanation +
                                      "; further drops of this kind are summarised every 10 min";
         assert_string_equal(rig.log.lines.back().c_str(), expected.c_str());

@@ -305,7 +305,7 @@ void apply_position_and_metrics(void**) {
     mesh::DeviceMetricsInfo m;
     m.battery_level = 87;
     m.voltage = 4.125f;
-    reg.apply_metrics(0x500, m);
+    reg.apply_metrics(0x500, m, 1234);
     const Node* n = reg.find(0x500);
     assert_true(n->position.has_value());
     assert_int_equal(n->position->latitude_i, 525200000);
@@ -318,7 +318,7 @@ void apply_position_and_metrics(void**) {
     // A zero voltage (not measured) keeps the last good one.
     mesh::DeviceMetricsInfo zero;
     zero.voltage = 0.0f;
-    reg.apply_metrics(0x500, zero);
+    reg.apply_metrics(0x500, zero, 1300);
     assert_true(*n->voltage == 4.125f);
     assert_int_equal(*n->battery_level, 87);
 }
@@ -454,7 +454,7 @@ void to_json_and_load_json_round_trip(void**) {
     mesh::DeviceMetricsInfo m;
     m.battery_level = 101;
     m.voltage = 4.125f;
-    reg.apply_metrics(0xdeadbeef, m);
+    reg.apply_metrics(0xdeadbeef, m, 1'760'000'150);
     reg.heard(0x00000042, rx("", 1'760'000'050));
 
     // Through text, as in the state file.

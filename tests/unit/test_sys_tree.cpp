@@ -22,14 +22,6 @@ constexpr const char* kGatewayTopic = "msh/US/2/e/LongFast/!11111111";
 
 constexpr mesh::NodeNum kTwin1 = 0x0badcafe;
 
-// Every name under $SYS/broker/tgmesh/, written out here so that a renamed or missing one fails.
-const std::vector<std::string> kDropNames = {
-    "malformed",         "undecryptable",   "pki_not_for_us",     "pki_unknown_sender",
-    "duplicate",         "own_packet",      "other_channel",      "dm_not_for_us",
-    "empty_text",        "gateway_echo",    "inbound_queue_full", "telegram_queue_full",
-    "telegram_rejected", "mesh_queue_full", "telegram_gave_up",   "decoded",
-    "key_mismatch",      "control_flood"};
-
 std::vector<std::string> all_sys_names() {
     std::vector<std::string> names = {"version",
                                       "uptime",
@@ -48,7 +40,7 @@ std::vector<std::string> all_sys_names() {
                                       "nodes_known",
                                       "gateways_online",
                                       "last_uplink_age"};
-    for (const auto& d : kDropNames)
+    for (const auto& d : test::kDropNames)
         names.push_back("drops/" + d);
     return names;
 }
@@ -127,8 +119,8 @@ void sys_tree_first_round_publishes_every_value(void**) {
     };
     for (const auto& [name, value] : expected)
         assert_string_equal(values[name].c_str(), value.c_str());
-    for (size_t i = 0; i < kDropNames.size(); ++i) {
-        assert_string_equal(values["drops/" + kDropNames[i]].c_str(),
+    for (size_t i = 0; i < test::kDropNames.size(); ++i) {
+        assert_string_equal(values["drops/" + test::kDropNames[i]].c_str(),
                             std::to_string(200 + i).c_str());
     }
 }

@@ -27,15 +27,30 @@ enum class Drop {
     kDecoded,            // an unencrypted envelope, ignored as firmware does (accept_decoded)
     kKeyMismatch,        // a NODEINFO with another key than the one pinned for that node
     kControlFlood,       // a $CONTROL request over the rate a client (or all) may send
+    kBlocked,            // from a blocked node (to the chat) or a blocked user (to the mesh)
     kCount
 };
 
 inline constexpr std::array<std::string_view, static_cast<size_t>(Drop::kCount)> kDropNames = {
-    "malformed",         "undecryptable",   "pki_not_for_us",     "pki_unknown_sender",
-    "duplicate",         "own_packet",      "other_channel",      "dm_not_for_us",
-    "empty_text",        "gateway_echo",    "inbound_queue_full", "telegram_queue_full",
-    "telegram_rejected", "mesh_queue_full", "telegram_gave_up",   "decoded",
-    "key_mismatch",      "control_flood"};
+    "malformed",
+    "undecryptable",
+    "pki_not_for_us",
+    "pki_unknown_sender",
+    "duplicate",
+    "own_packet",
+    "other_channel",
+    "dm_not_for_us",
+    "empty_text",
+    "gateway_echo",
+    "inbound_queue_full",
+    "telegram_queue_full",
+    "telegram_rejected",
+    "mesh_queue_full",
+    "telegram_gave_up",
+    "decoded",
+    "key_mismatch",
+    "control_flood",
+    "blocked"};
 // An array shorter than the enum would compile with empty names: every reason needs its own.
 static_assert([] {
     for (std::string_view name : kDropNames) {

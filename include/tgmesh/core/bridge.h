@@ -130,6 +130,7 @@ class Bridge {
     telegram::ApiHealth poll_health_;
     telegram::Poller poller_;
     telegram::Outbox chat_outbox_;
+    Moderation moderation_;
     ChatPoster poster_;
     Alerts alerts_;
     ChatCommands commands_;

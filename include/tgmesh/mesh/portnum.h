@@ -10,6 +10,7 @@ constexpr uint32_t kTextMessage = 1;
 constexpr uint32_t kPosition = 3;
 constexpr uint32_t kNodeInfo = 4;
 constexpr uint32_t kRouting = 5;
+constexpr uint32_t kWaypoint = 8;
 constexpr uint32_t kTelemetry = 67;
 constexpr uint32_t kTraceroute = 70;
 constexpr uint32_t kNeighborInfo = 71;

@@ -55,6 +55,13 @@ struct GeoPoint {
     std::optional<double> horizontal_accuracy;  // metres, 0..1500
 };
 std::string send_location_body(int64_t chat_id, const GeoPoint& point, const SendOptions& options);
+// A named place (sendVenue): Telegram shows a map with the title and address.
+struct Venue {
+    GeoPoint point;
+    std::string title;
+    std::string address;  // required by Telegram: never empty
+};
+std::string send_venue_body(int64_t chat_id, const Venue& venue, const SendOptions& options);
 std::string set_reaction_body(int64_t chat_id, int64_t message_id, std::string_view emoji);
 // `text` is shown to the presser (empty: just stop the button's progress indicator).
 std::string answer_callback_body(std::string_view callback_id, std::string_view text);
@@ -70,8 +77,9 @@ struct CommandScope {
     std::optional<int64_t> chat_id = std::nullopt;
     std::optional<int64_t> user_id = std::nullopt;
 };
-std::string set_my_commands_body(const std::vector<BotCommand>& commands,
-                                 const CommandScope& scope);
+// `language_code` (e.g. "ru"): the menu for users with that interface language; empty: all.
+std::string set_my_commands_body(const std::vector<BotCommand>& commands, const CommandScope& scope,
+                                 std::string_view language_code = {});
 std::string delete_my_commands_body(const CommandScope& scope);
 
 }  // namespace tgmesh::telegram

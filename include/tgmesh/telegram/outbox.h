@@ -29,6 +29,8 @@ struct OutboundMessage {
     std::string reply_markup;  // JSON (keyboard.h), for a message or an edit
     // Set: a map pin (sendLocation) instead of a text.
     std::optional<GeoPoint> location;
+    // Set: a named place (sendVenue) instead of a text.
+    std::optional<Venue> venue;
     // Set: react to message edit_message_id with this emoji (setMessageReaction).
     std::string reaction;
 

@@ -79,6 +79,30 @@ json::Ptr node_json(const Node& n, bool detailed) {
             json::add_int(p, "precisionBits", *n.position->precision_bits);
         json::add_int(p, "heard", n.position_heard);
     }
+    if (n.environment) {
+        cJSON* e = add_child(o, "environment", json::make_object());
+        if (n.environment->temperature)
+            json::add_number(e, "temperature", *n.environment->temperature);
+        if (n.environment->humidity) json::add_number(e, "humidity", *n.environment->humidity);
+        if (n.environment->pressure) json::add_number(e, "pressure", *n.environment->pressure);
+        json::add_int(e, "heard", n.environment->at);
+    }
+    if (n.airtime) {
+        cJSON* a = add_child(o, "airtime", json::make_object());
+        json::add_number(a, "channelUtilization", n.airtime->channel_utilization);
+        json::add_number(a, "airUtilTx", n.airtime->air_util_tx);
+        json::add_int(a, "heard", n.airtime->at);
+    }
+    if (!n.neighbors.empty()) {
+        cJSON* list = add_child(o, "neighbors", json::make_array());
+        for (const Neighbor& nb : n.neighbors) {
+            json::Ptr item = json::make_object();
+            json::add_string(item.get(), "id", mesh::format_node_id(nb.node));
+            json::add_number(item.get(), "snr", nb.snr);
+            json::append(list, std::move(item));
+        }
+        json::add_int(o, "neighborsHeard", n.neighbors_at);
+    }
     cJSON* receptions = add_child(o, "receptions", json::make_array());
     for (const Reception& r : n.receptions) {
         json::Ptr item = json::make_object();
@@ -249,6 +273,8 @@ ControlApi::Answer ControlApi::get_status(const cJSON*, const ControlRequest&) {
     json::add_string(o, "channel", d_.config.channel);
     json::add_string(o, "downlink",
                      d_.config.downlink == DownlinkMode::kJson ? "json" : "protobuf");
+    json::add_int(o, "blockedUsers", static_cast<int64_t>(m.blocked_users));
+    json::add_int(o, "blockedNodes", static_cast<int64_t>(m.blocked_nodes));
     cJSON* gateways = add_child(o, "gateways", json::make_array());
     for (const GatewayActivity& g : gateways_heard(d_.nodes, d_.clock.unix_seconds())) {
         json::Ptr item = json::make_object();

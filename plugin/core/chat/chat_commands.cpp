@@ -20,11 +20,14 @@ std::span<const ChatCommands::Command> ChatCommands::commands() {
         {"send_nearby", &ChatCommands::send_nearby, false, false, &C::cmd_send_nearby},
         {"nodes", &ChatCommands::list_nodes, false, false, &C::cmd_nodes},
         {"node", &ChatCommands::node, false, false, &C::cmd_node},
+        {"trace", &ChatCommands::trace, false, false, &C::cmd_trace},
         {"help", &ChatCommands::help, false, false, &C::cmd_help},
         {"start", &ChatCommands::start, false, false, nullptr},
         {"status", &ChatCommands::status, true, true, &C::cmd_status},
         {"probe", &ChatCommands::probe, true, true, &C::cmd_probe},
         {"forget_key", &ChatCommands::forget_key, true, true, &C::cmd_forget_key},
+        {"block", &ChatCommands::block, true, true, &C::cmd_block},
+        {"unblock", &ChatCommands::unblock, true, true, &C::cmd_unblock},
     };
     return kCommands;
 }
@@ -57,8 +60,14 @@ void ChatCommands::run(const Command& command, const IncomingMessage& m, std::st
 }
 
 void ChatCommands::handle_update(const telegram::Update& update, const std::string& bot_username) {
+    if (update.reaction) {
+        answer_in_language_of(update.reaction->language_code);
+        if (d_.config.is_bridged_chat(update.reaction->chat_id)) handle_reaction(*update.reaction);
+        return;
+    }
     if (update.callback) {
         const auto& q = *update.callback;
+        answer_in_language_of(q.language_code);
         // Outside the bridged chats only answered, so the presser's button stops spinning.
         if (!d_.config.is_bridged_chat(q.chat_id)) return d_.poster.answer(q);
         return handle_callback(q);
@@ -66,6 +75,7 @@ void ChatCommands::handle_update(const telegram::Update& update, const std::stri
     if (!update.message) return;
     const IncomingMessage& m = *update.message;
     if (m.from_bot) return;  // other bots (and our own echoes) never drive the mesh
+    answer_in_language_of(m.language_code);
     if (!d_.config.is_bridged_chat(m.chat_id)) return handle_outside(m, bot_username);
     handle(m, bot_username);
 }
@@ -82,6 +92,12 @@ void ChatCommands::handle(const IncomingMessage& m, const std::string& bot_usern
 }
 
 void ChatCommands::plain_text(const IncomingMessage& m) {
+    if (m.location) {
+        if (d_.config.chat_to_mesh && d_.config.channel_for_chat(m.chat_id, m.thread_id)) {
+            share_location(m);
+        }
+        return;
+    }
     // After /write picked a node, the user's next text is the DM.
     if (auto node = write_.take_target(m.chat_id, m.user_id, d_.clock.now_ms())) {
         return send(m, m.text, dm_to(*node));
@@ -107,17 +123,22 @@ void ChatCommands::handle_callback(const telegram::CallbackQuery& q) {
 }
 
 void ChatCommands::publish_menu() {
-    const auto& catalog = cat();
-    auto commands_for = [&](bool admin) {
+    // With `language auto`: English for everyone, Russian for Russian-speaking users.
+    std::vector<std::pair<Language, std::string_view>> languages = {{d_.config.language, ""}};
+    if (d_.config.language == Language::kAuto) {
+        languages = {{Language::kEn, ""}, {Language::kRu, "ru"}};
+    }
+    auto commands_for = [](Language language, bool admin) {
         std::vector<telegram::BotCommand> list;
-        for (const auto& [command, description] : menu(catalog, admin)) {
+        for (const auto& [command, description] : menu(i18n::catalog(language), admin)) {
             list.push_back({command, std::string(description)});
         }
         return list;
     };
-    const auto everyone = commands_for(false);
-    const auto admins = commands_for(true);
-    d_.poster.call("setMyCommands", telegram::set_my_commands_body(everyone, {"default"}));
+    for (const auto& [language, code] : languages) {
+        d_.poster.call("setMyCommands", telegram::set_my_commands_body(
+                                            commands_for(language, false), {"default"}, code));
+    }
     // Earlier versions showed the admin commands to every group administrator.
     d_.poster.call("deleteMyCommands",
                    telegram::delete_my_commands_body({"all_chat_administrators"}));
@@ -139,8 +160,11 @@ void ChatCommands::publish_menu() {
                                           std::to_string(scopes.size()) + " admin/chat pairs");
         scopes.resize(kMaxAdminMenus);
     }
-    for (const auto& scope : scopes) {
-        d_.poster.call("setMyCommands", telegram::set_my_commands_body(admins, scope));
+    for (const auto& [language, code] : languages) {
+        const auto admins = commands_for(language, true);
+        for (const auto& scope : scopes) {
+            d_.poster.call("setMyCommands", telegram::set_my_commands_body(admins, scope, code));
+        }
     }
 }
 
@@ -187,7 +211,8 @@ void ChatCommands::probe(const IncomingMessage& m, std::string_view) {
     out.topic = d_.config.probe_topic;
     out.payload = json::print(body.get());
     out.receipt_id = next_receipt_++;
-    probes_[out.receipt_id] = {m.chat_id, m.message_id, m.thread_id, d_.clock.now_ms(), out.topic};
+    probes_[out.receipt_id] = {m.chat_id,         m.message_id, m.thread_id,
+                               d_.clock.now_ms(), out.topic,    language_};
     d_.publisher.publish(std::move(out));
 }
 
@@ -196,6 +221,7 @@ void ChatCommands::on_published(uint64_t receipt_id, bool ok, Millis at) {
     if (it == probes_.end()) return;
     PendingProbe p = std::move(it->second);
     probes_.erase(it);
+    language_ = p.language;
     IncomingMessage origin;
     origin.chat_id = p.chat_id;
     origin.message_id = p.message_id;

@@ -1,4 +1,7 @@
-// Sending from the chat to the mesh: broadcasts, DMs, nearby broadcasts, mesh replies.
+// Sending from the chat to the mesh: broadcasts, DMs, nearby broadcasts, mesh replies,
+// reactions (emoji replies) and shared locations (waypoints).
+#include <cmath>
+
 #include "tgmesh/core/chat/chat_commands.h"
 #include "tgmesh/core/chat/format.h"
 #include "tgmesh/mesh/text_chunker.h"
@@ -17,6 +20,11 @@ constexpr int64_t kNearbyWindowSeconds = 3600;
 // gateway itself with the hop limit given.
 constexpr uint32_t kNearbyHopsProtobuf = 1;
 constexpr uint32_t kNearbyHopsJson = 0;
+// A shared location stays on the nodes' maps this long (then they drop it).
+constexpr int64_t kWaypointLifetimeS = 3600;
+// Waypoint.name: nanopb max_size:30 (meshtastic/mesh.options), 29 bytes and the NUL.
+constexpr size_t kMaxWaypointName = 29;
+constexpr uint32_t kWaypointIcon = 0x1F4CD;  // 📍
 }  // namespace
 
 std::string ChatCommands::prefix_for(const IncomingMessage& m) const {
@@ -45,6 +53,7 @@ ChatCommands::SendSpec ChatCommands::dm_to(mesh::NodeNum node) const {
 }
 
 void ChatCommands::send(const IncomingMessage& m, std::string_view text, const SendSpec& spec) {
+    if (!may_send(m)) return;
     const std::string prefix = prefix_for(m);
     const std::string origin = "text from chat " + std::to_string(m.chat_id);
     MeshSendRequest request;
@@ -64,7 +73,8 @@ void ChatCommands::send(const IncomingMessage& m, std::string_view text, const S
     if (!packet_ids.empty()) {
         // A mesh reply to the first part answers this chat message.
         d_.poster.remember(m.chat_id, m.message_id,
-                           {direct ? spec.to : d_.identity.node(), packet_ids.front(), direct});
+                           {direct ? spec.to : d_.identity.node(), packet_ids.front(), direct,
+                            direct ? "" : spec.channel});
     }
     std::string confirmation;
     if (spec.nearby) {
@@ -91,7 +101,7 @@ void ChatCommands::send(const IncomingMessage& m, std::string_view text, const S
     uint64_t tag = 0;
     if (direct && !packet_ids.empty()) {
         tag = d_.poster.track_delivery(spec.to, std::move(packet_ids), m.chat_id, m.thread_id,
-                                       confirmation, !pki);
+                                       confirmation, !pki, language_);
     }
     reply(m, confirmation, tag);
 }
@@ -169,7 +179,52 @@ void ChatCommands::reply_on_mesh(const IncomingMessage& m, const MeshRef& origin
     auto spec = broadcast_in(m);
     if (!spec) return;
     spec->reply_id = original.packet_id;
+    // A reply goes on the original's channel (a chat may carry several).
+    if (!original.channel.empty()) spec->channel = original.channel;
     send(m, m.text, *spec);
+}
+
+void ChatCommands::handle_reaction(const telegram::ReactionChange& r) {
+    const auto added = r.added();
+    if (added.empty() || r.user_id == 0) return;  // taken back, or on behalf of a chat
+    const MeshRef* original = d_.poster.messages().find(r.chat_id, r.message_id);
+    if (original == nullptr) return;  // not a message that crossed
+    IncomingMessage who;
+    who.chat_id = r.chat_id;
+    who.user_id = r.user_id;
+    if (!may_send(who, true)) return;
+    MeshSendRequest request;
+    request.to = original->direct ? original->node : mesh::kBroadcast;
+    request.text = added.front();  // one reaction per change: the mesh shows one per packet
+    request.channel = original->channel;
+    request.reply_id = original->packet_id;
+    request.emoji = true;
+    const std::string origin = "reaction in chat " + std::to_string(r.chat_id);
+    request.origin = origin;
+    // Nothing is said in the chat: the reaction is the answer, and a refusal would be noise.
+    static_cast<void>(d_.sender.send(request));
+}
+
+void ChatCommands::share_location(const IncomingMessage& m) {
+    auto channel = d_.config.channel_for_chat(m.chat_id, m.thread_id);
+    if (!channel || !may_send(m)) return;
+    mesh::WaypointInfo waypoint;
+    // Unique enough to not replace another's waypoint; never 0 (firmware's "new").
+    waypoint.id = static_cast<uint32_t>(d_.clock.now_ms() * 2654435761u) | 1u;
+    waypoint.latitude_i = static_cast<int32_t>(std::lround(m.location->latitude * 1e7));
+    waypoint.longitude_i = static_cast<int32_t>(std::lround(m.location->longitude * 1e7));
+    waypoint.expire = static_cast<uint32_t>(d_.clock.unix_seconds() + kWaypointLifetimeS);
+    std::string name = utf8::sanitize(m.display_name());
+    name.resize(utf8::prefix_at_boundary(name, kMaxWaypointName));
+    waypoint.name = name;
+    waypoint.description = "Telegram";
+    waypoint.icon = kWaypointIcon;
+    const std::string origin = "location from chat " + std::to_string(m.chat_id);
+    MeshSendResult sent = d_.sender.send_waypoint(waypoint, *channel, origin);
+    if (sent.refusal) {
+        return reply(m, i18n::fill(cat().queue_full, {{"n", std::to_string(sent.ahead)}}));
+    }
+    reply(m, i18n::fill(cat().waypoint_sent, {{"channel", escape_html(*channel)}}));
 }
 
 }  // namespace tgmesh::core

@@ -6,7 +6,7 @@ namespace tgmesh::core {
 
 uint64_t DeliveryReceipts::track(mesh::NodeNum dest, std::vector<uint32_t> packet_ids,
                                  int64_t chat_id, std::string confirmation_html, Millis deadline,
-                                 bool legacy) {
+                                 bool legacy, Language language) {
     if (deliveries_.size() >= kMaxTracked) deliveries_.erase(deliveries_.begin());
     const uint64_t tag = next_tag_++;
     Delivery& d = deliveries_[tag];
@@ -16,6 +16,7 @@ uint64_t DeliveryReceipts::track(mesh::NodeNum dest, std::vector<uint32_t> packe
     d.confirmation_html = std::move(confirmation_html);
     d.deadline = deadline;
     d.legacy = legacy;
+    d.language = language;
     return tag;
 }
 
@@ -62,7 +63,8 @@ void DeliveryReceipts::report_if_ready(std::map<uint64_t, Delivery>::iterator it
     Delivery& d = it->second;
     if (!d.outcome || !d.message_id) return;
     DeliveryReport report{d.chat_id,  *d.message_id,  std::move(d.confirmation_html),
-                          *d.outcome, d.error_reason, d.legacy};
+                          *d.outcome, d.error_reason, d.legacy,
+                          d.language};
     deliveries_.erase(it);
     sink_(std::move(report));
 }

@@ -145,4 +145,38 @@ std::string format_node_line(const Node& n, int64_t now, const i18n::Catalog& ca
     return line;
 }
 
+namespace {
+
+// One hop: its name and the SNR it heard the packet at, when reported.
+std::string hop(const std::string& name_html, const std::vector<int32_t>& snrs, size_t i) {
+    if (i >= snrs.size() || snrs[i] == mesh::kSnrUnknown) return name_html + " (?)";
+    char snr[32];
+    std::snprintf(snr, sizeof snr, " (%.1f dB)", static_cast<double>(snrs[i]) / 4.0);
+    return name_html + snr;
+}
+
+// from › path[0] › ... › to, each with its SNR (snrs[i] for path[i], snrs[path.size()] for to).
+std::string path_line(const std::string& from_html, const std::vector<mesh::NodeNum>& path,
+                      const std::vector<int32_t>& snrs, const std::string& to_html,
+                      const NodeRegistry& nodes) {
+    std::string line = from_html;
+    for (size_t i = 0; i < path.size(); ++i)
+        line += " › " + hop(format_node_ref(nodes.find(path[i]), path[i]), snrs, i);
+    return line + " › " + hop(to_html, snrs, path.size());
+}
+
+}  // namespace
+
+std::string format_trace(const mesh::RouteDiscovery& route, const std::string& origin_html,
+                         mesh::NodeNum dest, const NodeRegistry& nodes, const i18n::Catalog& cat) {
+    const std::string dest_html = format_node_ref(nodes.find(dest), dest);
+    const std::string there =
+        path_line(origin_html, route.route, route.snr_towards, dest_html, nodes);
+    const std::string back =
+        route.route_back.empty() && route.snr_back.empty()
+            ? std::string(cat.trace_back_unknown)
+            : path_line(dest_html, route.route_back, route.snr_back, origin_html, nodes);
+    return i18n::fill(cat.trace_result, {{"node", dest_html}, {"there", there}, {"back", back}});
+}
+
 }  // namespace tgmesh::core

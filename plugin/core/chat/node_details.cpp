@@ -36,6 +36,30 @@ std::optional<telegram::GeoPoint> node_location(const Node& node) {
     return p;
 }
 
+namespace {
+
+std::string one_decimal(float value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f", static_cast<double>(value));
+    return text;
+}
+
+// "21.5 °C · 45% · 1013.2 hPa": the readings the node reports.
+std::string environment_line(const Environment& e, int64_t now, const i18n::Catalog& cat) {
+    std::string list;
+    auto add = [&](const std::optional<float>& value, const char* unit) {
+        if (!value) return;
+        if (!list.empty()) list += " · ";
+        list += one_decimal(*value) + unit;
+    };
+    add(e.temperature, " °C");
+    add(e.humidity, "%");
+    add(e.pressure, " hPa");
+    return i18n::fill(cat.node_environment, {{"list", list}, {"age", format_age(now - e.at, cat)}});
+}
+
+}  // namespace
+
 std::string format_node_details(const Node& n, const NodeRegistry& nodes, int64_t now,
                                 const i18n::Catalog& cat) {
     std::string out = format_node_ref(&n, n.num);
@@ -59,6 +83,23 @@ std::string format_node_details(const Node& n, const NodeRegistry& nodes, int64_
         char volts[16];
         std::snprintf(volts, sizeof volts, "%.2f", static_cast<double>(*n.voltage));
         out += "\n" + i18n::fill(cat.node_voltage, {{"volts", volts}});
+    }
+    if (n.environment) out += "\n" + environment_line(*n.environment, now, cat);
+    if (n.airtime) {
+        out += "\n" + i18n::fill(cat.node_airtime,
+                                 {{"channel", one_decimal(n.airtime->channel_utilization)},
+                                  {"tx", one_decimal(n.airtime->air_util_tx)},
+                                  {"age", format_age(now - n.airtime->at, cat)}});
+    }
+    if (!n.neighbors.empty()) {
+        std::string list;
+        for (const Neighbor& nb : n.neighbors) {
+            if (!list.empty()) list += ", ";
+            list +=
+                format_node_ref(nodes.find(nb.node), nb.node) + " (" + one_decimal(nb.snr) + " dB)";
+        }
+        out += "\n" + i18n::fill(cat.node_neighbors,
+                                 {{"list", list}, {"age", format_age(now - n.neighbors_at, cat)}});
     }
     out += "\n" + (n.position ? i18n::fill(cat.node_position,
                                            {{"age", format_age(now - n.position_heard, cat)}})

@@ -51,6 +51,10 @@ std::string format_status(const Metrics& m, const NodeRegistry& nodes, int64_t n
                               {"too_many", std::to_string(s.telegram_429)}});
     const std::string drops = s.drop_summary();
     if (!drops.empty()) out += "\n" + i18n::fill(cat.status_drops, {{"list", drops}});
+    if (m.blocked_users + m.blocked_nodes > 0) {
+        out += "\n" + i18n::fill(cat.status_blocked, {{"users", std::to_string(m.blocked_users)},
+                                                      {"nodes", std::to_string(m.blocked_nodes)}});
+    }
     if (!findings.empty()) {
         std::string list;
         for (const Finding& f : findings)

@@ -173,6 +173,18 @@ Status check_node_id(const std::string& v, mesh::NodeNum& out) {
     return Status::ok();
 }
 
+// "!a1b2c3d4,!0badcafe": node ids, each once.
+Status set_node_list(const std::string& v, std::vector<mesh::NodeNum>& out) {
+    out.clear();
+    if (v.empty()) return Status::ok();
+    for (const auto& item : split_list(v)) {
+        mesh::NodeNum num = 0;
+        if (Status valid = check_node_id(item, num); !valid) return valid;
+        if (std::find(out.begin(), out.end(), num) == out.end()) out.push_back(num);
+    }
+    return Status::ok();
+}
+
 Status check_name(const std::string& v, size_t max_bytes) {
     if (v.empty()) return Status::failure("must not be empty");
     if (!utf8::is_valid(v)) return Status::failure("must be valid UTF-8");
@@ -528,11 +540,18 @@ const std::map<std::string, Setter>& setters() {
                  c.language = Language::kEn;
              } else if (v == "ru") {
                  c.language = Language::kRu;
+             } else if (v == "auto") {
+                 c.language = Language::kAuto;
              } else {
-                 return Status::failure("must be en or ru (got " + in_quotes(v) + ")");
+                 return Status::failure("must be en, ru or auto (got " + in_quotes(v) + ")");
              }
              return Status::ok();
          }},
+        {"user_rate", in_range(0, 1000, &Config::user_rate)},
+        {"blocked_users",
+         [](Config& c, const std::string& v) { return set_chat_list(v, c.blocked_users, true); }},
+        {"blocked_nodes",
+         [](Config& c, const std::string& v) { return set_node_list(v, c.blocked_nodes); }},
     };
     return table;
 }

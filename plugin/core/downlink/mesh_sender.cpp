@@ -49,6 +49,7 @@ MeshSendResult MeshSender::send(const MeshSendRequest& request) {
         text.peer_public_key = peer_key;
         text.reply_id = request.reply_id;
         text.hop_limit = request.hop_limit;
+        text.emoji = request.emoji;
         Downlink downlink = d_.encoder.text(text);
         if (downlink.packet_id != 0) result.packet_ids.push_back(downlink.packet_id);
         if (direct && downlink.packet_id != 0) {
@@ -59,6 +60,36 @@ MeshSendResult MeshSender::send(const MeshSendRequest& request) {
         ++d_.stats.downlinks;
     }
     return result;
+}
+
+std::optional<MeshSendResult> MeshSender::refuse_if_full(std::string_view origin) {
+    if (d_.outbox.free_slots() > 0) return std::nullopt;
+    MeshSendResult result;
+    result.ahead = d_.outbox.size();
+    result.refusal = SendRefusal::kQueueFull;
+    d_.drops.record(Drop::kMeshQueueFull, origin);
+    return result;
+}
+
+MeshSendResult MeshSender::queue_one(Downlink downlink) {
+    MeshSendResult result;
+    result.ahead = d_.outbox.size();
+    result.parts = 1;
+    if (downlink.packet_id != 0) result.packet_ids.push_back(downlink.packet_id);
+    d_.outbox.push(std::move(downlink.message));
+    ++d_.stats.downlinks;
+    return result;
+}
+
+MeshSendResult MeshSender::send_traceroute(mesh::NodeNum to, std::string_view origin) {
+    if (auto full = refuse_if_full(origin)) return *full;
+    return queue_one(d_.encoder.traceroute(to));
+}
+
+MeshSendResult MeshSender::send_waypoint(const mesh::WaypointInfo& waypoint,
+                                         std::string_view channel, std::string_view origin) {
+    if (auto full = refuse_if_full(origin)) return *full;
+    return queue_one(d_.encoder.waypoint(waypoint, channel));
 }
 
 void MeshSender::request_key(mesh::NodeNum node) {

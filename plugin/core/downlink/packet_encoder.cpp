@@ -136,6 +136,23 @@ Outgoing PacketEncoder::routing(mesh::NodeNum to, uint32_t request_id, uint32_t 
     return service_packet(to, std::move(data));
 }
 
+Downlink PacketEncoder::traceroute(mesh::NodeNum to) {
+    mesh::Data data;
+    data.portnum = mesh::port::kTraceroute;
+    data.payload = mesh::encode_route_discovery({});
+    data.want_response = true;
+    data.bitfield = mesh::kBitfieldOkToMqtt;
+    return channel_packet(to, data, false);
+}
+
+Downlink PacketEncoder::waypoint(const mesh::WaypointInfo& waypoint, std::string_view channel) {
+    mesh::Data data;
+    data.portnum = mesh::port::kWaypoint;
+    data.payload = mesh::encode_waypoint(waypoint);
+    data.bitfield = mesh::kBitfieldOkToMqtt;
+    return channel_packet(mesh::kBroadcast, data, false, channel);
+}
+
 Outgoing PacketEncoder::service_packet(mesh::NodeNum to, mesh::Data data) {
     // Firmware sets ok_to_mqtt on what it originates when the channel allows MQTT uplink.
     data.bitfield = mesh::kBitfieldOkToMqtt;

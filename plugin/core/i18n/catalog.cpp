@@ -9,6 +9,11 @@ const Catalog& catalog(Language language) {
     return language == Language::kRu ? kRussian : kEnglish;
 }
 
+Language language_for(Language configured, std::string_view language_code) {
+    if (configured != Language::kAuto) return configured;
+    return language_code.starts_with("ru") ? Language::kRu : Language::kEn;
+}
+
 std::string routing_error_text(const Catalog& cat, uint32_t code) {
     for (const auto& [value, words] : cat.routing_errors) {
         if (value == code) return std::string(words);

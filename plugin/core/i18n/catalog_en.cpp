@@ -39,13 +39,19 @@ const Catalog kEnglish = {
         "  <code>/nodes base</code>\n"
         "/node <i>!id|name</i> — everything known about one node, with its position\n"
         "  <code>/node Base Camp</code>\n"
-        "Reply to a message from the mesh to answer it there (privately if it was a DM).\n"
+        "/trace <i>!id|name</i> — the route to a node and back, with signal strength\n"
+        "  <code>/trace Base Camp</code>\n"
+        "Reply to a message from the mesh to answer it there (privately if it was a DM); "
+        "react to it and the reaction goes there too.\n"
+        "Share a location and the mesh gets it as a waypoint for an hour.\n"
         "Plain messages in this chat go to the mesh channel when chat-to-mesh is on.",
     .help_admin =
         "\n<b>Admins</b>\n"
         "/status — uptime, gateways, queues and counters\n"
         "/probe — check that the bridge publishes to the broker\n"
-        "/forget_key <i>!id|name</i> — forget a node's pinned public key",
+        "/forget_key <i>!id|name</i> — forget a node's pinned public key\n"
+        "/block, /unblock — reply to a user's message (or give a !id) to stop or let again "
+        "their messages cross",
     .start_group =
         "In groups I only see plain messages when privacy mode is off (BotFather → "
         "/setprivacy → Disable, then remove and re-add me) or when I am an admin. "
@@ -207,6 +213,41 @@ const Catalog kEnglish = {
     .cmd_node = "Details and position of one node",
     .cmd_probe = "Check that the bridge publishes to the broker",
     .cmd_status = "Uptime, gateways, queues and counters",
+    .cmd_trace = "Route to a node and back (traceroute)",
+    .usage_trace = "Usage: <code>/trace !a1b2c3d4</code> or <code>/trace name</code>",
+    .trace_started = "🛰 Tracing the route to {node}…",
+    .trace_busy = "A trace to {node} is already under way.",
+    .trace_json_mode =
+        "Traceroute needs the protobuf downlink (the bridge is a node of its own there).",
+    .trace_result = "🛰 Route to {node}\n→ {there}\n← {back}",
+    .trace_back_unknown = "(the way back was not reported)",
+    .trace_timeout =
+        "🛰 No answer from {node} within {s} s: out of range, or it ignores traceroutes.",
+    .waypoint_sent = "📍 Sent to {channel} as a waypoint: nodes show it on their map for an hour",
+    .waypoint_from = "Waypoint from {node}",
+    .waypoint_unnamed = "Waypoint",
+    .rate_limited =
+        "⏳ At most {n} messages to the mesh per 10 minutes: airtime is shared. "
+        "Try again in {minutes} min.",
+    .cmd_block = "Stop a user's or a node's messages crossing",
+    .cmd_unblock = "Let a blocked user or node cross again",
+    .usage_block =
+        "Reply to the user's (or the mesh node's) message with <code>/block</code>, or give "
+        "<code>/block !a1b2c3d4</code> or a Telegram user id.",
+    .blocked_user = "🚫 {user}'s messages no longer reach the mesh.",
+    .blocked_node = "🚫 Texts of {node} no longer reach this chat.",
+    .unblocked_user = "✅ {user}'s messages reach the mesh again.",
+    .unblocked_node = "✅ Texts of {node} reach the chat again.",
+    .block_in_config =
+        "{what} is blocked in the configuration (blocked_users / blocked_nodes): change it "
+        "there.",
+    .not_blocked = "{what} is not blocked.",
+    .block_admin = "Admins cannot be blocked.",
+    .block_full = "The block list is full ({n}).",
+    .status_blocked = "Blocked: {users} users, {nodes} nodes",
+    .node_environment = "Environment: {list} ({age})",
+    .node_airtime = "Airtime: channel {channel}%, transmitting {tx}% ({age})",
+    .node_neighbors = "Neighbours ({age}): {list}",
     .routing_errors = kRoutingErrors,
 };
 

@@ -98,7 +98,15 @@ void MeshIngest::apply_payload(mesh::NodeNum from, const mesh::Data& data, KeySo
                 nodes_.apply_position(from, *pos, now);
             break;
         case mesh::port::kTelemetry:
-            if (auto m = mesh::decode_device_metrics(data.payload)) nodes_.apply_metrics(from, *m);
+            if (auto t = mesh::decode_telemetry(data.payload)) {
+                if (t->device) nodes_.apply_metrics(from, *t->device, now);
+                if (t->environment) nodes_.apply_environment(from, *t->environment, now);
+            }
+            break;
+        case mesh::port::kNeighborInfo:
+            if (auto info = mesh::decode_neighbor_info(data.payload)) {
+                nodes_.apply_neighbors(from, *info, now);
+            }
             break;
         default:
             break;
@@ -143,6 +151,19 @@ std::optional<MeshText> MeshIngest::text_for_chat(mesh::NodeNum from, mesh::Node
     t.text = std::move(text);
     t.reception = reception;
     return t;
+}
+
+std::optional<MeshWaypoint> MeshIngest::waypoint_for_chat(mesh::NodeNum from, uint32_t id,
+                                                          std::string_view channel,
+                                                          BytesView payload) {
+    auto waypoint = mesh::decode_waypoint(payload);
+    if (!waypoint || !waypoint->latitude_i || !waypoint->longitude_i) {
+        drop(Drop::kMalformedEnvelope);
+        return std::nullopt;
+    }
+    // An expired waypoint is how the apps delete one: nothing to show.
+    if (waypoint->expire != 0 && waypoint->expire <= clock_.unix_seconds()) return std::nullopt;
+    return MeshWaypoint{from, id, std::string(channel), std::move(*waypoint)};
 }
 
 bool MeshIngest::routed(std::string_view channel) const {
@@ -234,6 +255,13 @@ IngestResult MeshIngest::ingest_envelope(const mesh::MeshTopic& topic, BytesView
         auto error = mesh::decode_routing_error(data->payload);
         if (error && data->request_id)
             result.routing = RoutingAnswer{p.from, *data->request_id, *error};
+    } else if (data->portnum == mesh::port::kTraceroute && to_us && data->request_id) {
+        if (auto route = mesh::decode_route_discovery(data->payload)) {
+            result.trace = TraceAnswer{p.from, *data->request_id, std::move(*route)};
+        }
+    } else if (data->portnum == mesh::port::kWaypoint && p.to == mesh::kBroadcast &&
+               routed(channel)) {
+        result.waypoint = waypoint_for_chat(p.from, p.id, channel, data->payload);
     }
     if (data->portnum == mesh::port::kNodeInfo && data->want_response && to_us) {
         result.nodeinfo_wanted = p.from;
@@ -269,7 +297,9 @@ IngestResult MeshIngest::ingest_json(const mesh::MeshTopic& topic, BytesView pay
     ++stats_.decoded;
     if (up->user) apply_user(up->from, *up->user, KeySource::kPlain);
     if (up->position) nodes_.apply_position(up->from, *up->position, clock_.unix_seconds());
-    if (up->device_metrics) nodes_.apply_metrics(up->from, *up->device_metrics);
+    if (up->device_metrics) {
+        nodes_.apply_metrics(up->from, *up->device_metrics, clock_.unix_seconds());
+    }
     if (up->text) {
         result.text = text_for_chat(up->from, up->to, up->id, topic_channel, *up->text, reception);
     }

@@ -122,10 +122,61 @@ void NodeRegistry::apply_position(mesh::NodeNum num, const mesh::PositionInfo& p
     n.position_heard = now;
 }
 
-void NodeRegistry::apply_metrics(mesh::NodeNum num, const mesh::DeviceMetricsInfo& metrics) {
+namespace {
+// A percentage as reported, or nullopt when it is not one (NaN, negative, over 100).
+std::optional<float> percent(std::optional<float> value) {
+    if (!value || !(*value >= 0.0f && *value <= 100.0f)) return std::nullopt;
+    return value;
+}
+// A reading within what a sensor can report, else nullopt (NaN and garbage stay out).
+std::optional<float> within(std::optional<float> value, float low, float high) {
+    if (!value || !(*value >= low && *value <= high)) return std::nullopt;
+    return value;
+}
+// What the registry keeps of an environment report; nullopt when no reading is plausible.
+std::optional<Environment> checked(const mesh::EnvironmentInfo& report, int64_t at) {
+    Environment e;
+    e.temperature = within(report.temperature, -100.0f, 150.0f);
+    e.humidity = percent(report.relative_humidity);
+    e.pressure = within(report.barometric_pressure, 1.0f, 2000.0f);
+    if (!e.temperature && !e.humidity && !e.pressure) return std::nullopt;
+    e.at = at;
+    return e;
+}
+std::optional<Airtime> checked_airtime(std::optional<float> channel, std::optional<float> tx,
+                                       int64_t at) {
+    channel = percent(channel);
+    tx = percent(tx);
+    if (!channel && !tx) return std::nullopt;
+    return Airtime{channel.value_or(0), tx.value_or(0), at};
+}
+}  // namespace
+
+void NodeRegistry::apply_metrics(mesh::NodeNum num, const mesh::DeviceMetricsInfo& metrics,
+                                 int64_t now) {
     Node& n = node(num);
     if (metrics.battery_level) n.battery_level = metrics.battery_level;
     if (metrics.voltage && *metrics.voltage > 0) n.voltage = metrics.voltage;
+    if (auto airtime = checked_airtime(metrics.channel_utilization, metrics.air_util_tx, now)) {
+        n.airtime = airtime;
+    }
+}
+
+void NodeRegistry::apply_environment(mesh::NodeNum num, const mesh::EnvironmentInfo& environment,
+                                     int64_t now) {
+    if (auto e = checked(environment, now)) node(num).environment = e;
+}
+
+void NodeRegistry::apply_neighbors(mesh::NodeNum num, const mesh::NeighborInfoMsg& info,
+                                   int64_t now) {
+    Node& n = node(num);
+    n.neighbors.clear();
+    for (const auto& entry : info.neighbors) {
+        if (n.neighbors.size() == kMaxNeighbors) break;
+        if (entry.node == 0 || entry.node == mesh::kBroadcast || entry.node == num) continue;
+        n.neighbors.push_back({entry.node, within(entry.snr, -50.0f, 50.0f).value_or(0.0f)});
+    }
+    n.neighbors_at = now;
 }
 
 void NodeRegistry::apply_map_report(mesh::NodeNum num, const mesh::MapReportInfo& report,
@@ -307,6 +358,35 @@ json::Ptr node_json(const Node* n) {
     }
     if (n->battery_level) json::add_int(o, "battery_level", *n->battery_level);
     if (n->voltage) json::add_number(o, "voltage", *n->voltage);
+    if (n->environment) {
+        auto eo = json::make_object();
+        if (n->environment->temperature)
+            json::add_number(eo.get(), "temperature", *n->environment->temperature);
+        if (n->environment->humidity)
+            json::add_number(eo.get(), "humidity", *n->environment->humidity);
+        if (n->environment->pressure)
+            json::add_number(eo.get(), "pressure", *n->environment->pressure);
+        json::add_int(eo.get(), "at", n->environment->at);
+        json::add_item(o, "environment", std::move(eo));
+    }
+    if (n->airtime) {
+        auto ao = json::make_object();
+        json::add_number(ao.get(), "channel", n->airtime->channel_utilization);
+        json::add_number(ao.get(), "tx", n->airtime->air_util_tx);
+        json::add_int(ao.get(), "at", n->airtime->at);
+        json::add_item(o, "airtime", std::move(ao));
+    }
+    if (!n->neighbors.empty()) {
+        auto list = json::make_array();
+        for (const auto& nb : n->neighbors) {
+            auto no = json::make_object();
+            json::add_string(no.get(), "id", mesh::format_node_id(nb.node));
+            json::add_number(no.get(), "snr", nb.snr);
+            json::append(list.get(), std::move(no));
+        }
+        json::add_item(o, "neighbors", std::move(list));
+        json::add_int(o, "neighbors_at", n->neighbors_at);
+    }
     if (n->days_heard != 0) {
         json::add_int(o, "days_heard", n->days_heard);
         json::add_int(o, "days_until", n->days_until);
@@ -391,6 +471,29 @@ void NodeRegistry::load_json(const cJSON* array) {
         if (auto v = json::get_int(item, "battery_level", 0, 255))
             n.battery_level = static_cast<uint32_t>(*v);
         n.voltage = json::get_float(item, "voltage");
+        // Through the same checks as a report off the mesh: a hand-edited file gets no further.
+        if (const cJSON* eo = json::member(item, "environment")) {
+            n.environment =
+                checked({json::get_float(eo, "temperature"), json::get_float(eo, "humidity"),
+                         json::get_float(eo, "pressure")},
+                        json::get_int(eo, "at").value_or(0));
+        }
+        if (const cJSON* ao = json::member(item, "airtime")) {
+            n.airtime = checked_airtime(json::get_float(ao, "channel"), json::get_float(ao, "tx"),
+                                        json::get_int(ao, "at").value_or(0));
+        }
+        const cJSON* neighbors = json::member(item, "neighbors");
+        if (cJSON_IsArray(neighbors)) {
+            const cJSON* nb = nullptr;
+            cJSON_ArrayForEach(nb, neighbors) {
+                auto nid = json::get_string(nb, "id");
+                auto nnum = nid ? mesh::parse_node_id(*nid) : std::nullopt;
+                if (!nnum || n.neighbors.size() == kMaxNeighbors) continue;
+                n.neighbors.push_back(
+                    {*nnum, within(json::get_float(nb, "snr"), -50.0f, 50.0f).value_or(0.0f)});
+            }
+            n.neighbors_at = json::get_int(item, "neighbors_at").value_or(0);
+        }
         n.days_heard = static_cast<uint8_t>(json::get_int(item, "days_heard", 0, 0x7f).value_or(0));
         n.days_until = json::get_int(item, "days_until", 0, INT32_MAX).value_or(0);
         n.silent_alerted = json::get_bool(item, "silent_alerted").value_or(false);

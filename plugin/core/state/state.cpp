@@ -33,12 +33,18 @@ json::Ptr chat_queue_json(const std::vector<telegram::OutboundMessage>& queue) {
         if (m.edit_message_id) json::add_int(o.get(), "edit_message_id", *m.edit_message_id);
         if (!m.reply_markup.empty()) json::add_string(o.get(), "reply_markup", m.reply_markup);
         if (!m.reaction.empty()) json::add_string(o.get(), "reaction", m.reaction);
-        if (m.location) {
-            json::add_number(o.get(), "latitude", m.location->latitude);
-            json::add_number(o.get(), "longitude", m.location->longitude);
-            if (m.location->horizontal_accuracy) {
-                json::add_number(o.get(), "accuracy", *m.location->horizontal_accuracy);
+        if (const telegram::GeoPoint* point = m.venue      ? &m.venue->point
+                                              : m.location ? &*m.location
+                                                           : nullptr) {
+            json::add_number(o.get(), "latitude", point->latitude);
+            json::add_number(o.get(), "longitude", point->longitude);
+            if (point->horizontal_accuracy) {
+                json::add_number(o.get(), "accuracy", *point->horizontal_accuracy);
             }
+        }
+        if (m.venue) {
+            json::add_string(o.get(), "venue_title", m.venue->title);
+            json::add_string(o.get(), "venue_address", m.venue->address);
         }
         json::append(array.get(), std::move(o));
     }
@@ -53,6 +59,7 @@ json::Ptr message_links_json(const std::vector<MessageLink>& links) {
         json::add_string(o.get(), "node", mesh::format_node_id(link.ref.node));
         json::add_int(o.get(), "packet_id", link.ref.packet_id);
         if (link.ref.direct) json::add_bool(o.get(), "direct", true);
+        if (!link.ref.channel.empty()) json::add_string(o.get(), "channel", link.ref.channel);
         json::append(array.get(), std::move(o));
     }
     return array;
@@ -69,10 +76,13 @@ std::vector<MessageLink> message_links_of(const cJSON* array) {
         auto from = from_id ? mesh::parse_node_id(*from_id) : std::nullopt;
         auto packet = json::get_int(item, "packet_id", 0, UINT32_MAX);
         if (!chat || !message || !from || !packet) continue;
+        // A channel name is at most 11 bytes; anything else names no channel.
+        std::string channel = json::get_string(item, "channel").value_or("");
+        if (channel.size() > 11) channel.clear();
         links.push_back({*chat,
                          *message,
                          {*from, static_cast<uint32_t>(*packet),
-                          json::get_bool(item, "direct").value_or(false)}});
+                          json::get_bool(item, "direct").value_or(false), std::move(channel)}});
     }
     return links;
 }
@@ -143,6 +153,16 @@ std::string serialize_state(const PersistentState& state, const NodeRegistry& no
         json::append(gateways.get(), json::Ptr(cJSON_CreateString(g.c_str())));
     json::add_item(o, "gateways", std::move(gateways));
     json::add_item(o, "key_requests", key_requests_json(state.key_requests));
+    auto blocked_users = json::make_array();
+    for (int64_t user : state.blocked_users)
+        json::append(blocked_users.get(), json::Ptr(cJSON_CreateNumber(static_cast<double>(user))));
+    json::add_item(o, "blocked_users", std::move(blocked_users));
+    auto blocked_nodes = json::make_array();
+    for (mesh::NodeNum node : state.blocked_nodes) {
+        json::append(blocked_nodes.get(),
+                     json::Ptr(cJSON_CreateString(mesh::format_node_id(node).c_str())));
+    }
+    json::add_item(o, "blocked_nodes", std::move(blocked_nodes));
     // The node list, by far the largest part, is printed onto the document without a tree.
     std::string text = json::print(o);
     text.pop_back();  // the closing '}'
@@ -191,8 +211,16 @@ Status parse_state(const std::string& text, PersistentState& state, NodeRegistry
             m.reaction = json::get_string(item, "reaction").value_or("");
             auto lat = json::get_number(item, "latitude");
             auto lon = json::get_number(item, "longitude");
-            if (lat && lon)
-                m.location = telegram::GeoPoint{*lat, *lon, json::get_number(item, "accuracy")};
+            auto title = json::get_string(item, "venue_title");
+            auto address = json::get_string(item, "venue_address");
+            if (lat && lon) {
+                const telegram::GeoPoint point{*lat, *lon, json::get_number(item, "accuracy")};
+                if (title && address && !address->empty()) {
+                    m.venue = telegram::Venue{point, *title, *address};
+                } else {
+                    m.location = point;
+                }
+            }
             s.chat_queue.push_back(std::move(m));
         }
     }
@@ -210,6 +238,17 @@ Status parse_state(const std::string& text, PersistentState& state, NodeRegistry
         }
     }
     s.key_requests = key_requests_of(json::member(o, "key_requests"));
+    const cJSON* blocked = nullptr;
+    cJSON_ArrayForEach(blocked, json::member(o, "blocked_users")) {
+        if (cJSON_IsNumber(blocked) && blocked->valuedouble >= 1 &&
+            blocked->valuedouble <= static_cast<double>(json::kMaxExactInt)) {
+            s.blocked_users.push_back(static_cast<int64_t>(blocked->valuedouble));
+        }
+    }
+    cJSON_ArrayForEach(blocked, json::member(o, "blocked_nodes")) {
+        if (!cJSON_IsString(blocked)) continue;
+        if (auto node = mesh::parse_node_id(blocked->valuestring)) s.blocked_nodes.push_back(*node);
+    }
     nodes.load_json(json::member(o, "nodes"));
     state = std::move(s);
     return Status::ok();

@@ -34,6 +34,8 @@ MAX_POLL_SECONDS = 60  # a real server also answers long polls after ~50 s
 TRUE_METHODS = {"editMessageText", "setMessageReaction", "answerCallbackQuery", "setMyCommands",
                 "deleteWebhook", "deleteMyCommands", "sendChatAction", "deleteMessage"}
 SEND_METHODS = {"sendMessage", "sendLocation", "sendVenue"}
+# Update types getUpdates leaves out unless allowed_updates names them (Bot API, getUpdates).
+NOT_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
 
 
 @dataclass
@@ -153,6 +155,7 @@ class FakeTelegram:
         self._updates = []                 # every injected Update, in id order
         self._next_update_id = FIRST_UPDATE_ID
         self._confirmed_offset = 0         # highest getUpdates offset seen
+        self._allowed_updates = None       # the last allowed_updates list (None: the default)
         self._next_message_id = 1
         self._bot_messages = {}            # (chat_id, message_id) -> Message sent by the bot
         self._faults = {}                  # method -> fn(Request)
@@ -265,8 +268,11 @@ class FakeTelegram:
             return mid
 
     @staticmethod
-    def make_user(user_id=111, first_name="Alice", username=None, last_name=None):
-        user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+    def make_user(user_id=111, first_name="Alice", username=None, last_name=None, language_code="en"):
+        """A User; language_code=None leaves from.language_code out (Telegram omits it at times)."""
+        user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code is not None:
+            user["language_code"] = language_code
         if last_name:
             user["last_name"] = last_name
         if username:
@@ -281,21 +287,53 @@ class FakeTelegram:
             chat = {"id": chat_id, "type": chat_type, "title": "Test chat %s" % chat_id}
         return chat
 
+    def _user_message(self, chat_id, user_id, first_name, username, chat_type, reply_to, last_name,
+                      language_code):
+        """A Message from a user, without content."""
+        user = self.make_user(user_id, first_name, username, last_name, language_code)
+        msg = {"message_id": self._new_message_id(), "from": user,
+               "chat": self.make_chat(chat_id, chat_type, user), "date": int(time.time())}
+        if reply_to is not None:
+            msg["reply_to_message"] = self._resolve_reply(chat_id, reply_to, chat_type)
+        return msg
+
     def inject_message(self, chat_id, text, user_id=111, first_name="Alice", username=None,
-                       chat_type="group", reply_to=None, last_name=None):
+                       chat_type="group", reply_to=None, last_name=None, language_code="en"):
         """Injects a text Message update; returns the update_id.
 
         reply_to: a message_id (a message the bot sent in that chat, or any id) or a
-        full Message dict, placed in reply_to_message."""
-        user = self.make_user(user_id, first_name, username, last_name)
-        msg = {"message_id": self._new_message_id(), "from": user,
-               "chat": self.make_chat(chat_id, chat_type, user), "date": int(time.time()), "text": text}
+        full Message dict, placed in reply_to_message.  language_code: the sender's
+        from.language_code (None leaves it out)."""
+        msg = self._user_message(chat_id, user_id, first_name, username, chat_type, reply_to, last_name,
+                                 language_code)
+        msg["text"] = text
         if text.startswith("/"):
             command = text.split()[0] if text.split() else text
             msg["entities"] = [{"offset": 0, "length": _utf16_len(command), "type": "bot_command"}]
-        if reply_to is not None:
-            msg["reply_to_message"] = self._resolve_reply(chat_id, reply_to, chat_type)
         return self.inject_update({"message": msg})
+
+    def inject_location(self, chat_id, lat, lon, user_id=111, first_name="Alice", username=None,
+                        chat_type="group", reply_to=None, last_name=None, language_code="en"):
+        """Injects a Message update sharing a location (no text): message.location =
+        {latitude, longitude}; returns the update_id."""
+        msg = self._user_message(chat_id, user_id, first_name, username, chat_type, reply_to, last_name,
+                                 language_code)
+        msg["location"] = {"latitude": lat, "longitude": lon}
+        return self.inject_update({"message": msg})
+
+    def inject_reaction(self, chat_id, message_id, new_emojis, old_emojis=(), user_id=111, first_name="Alice",
+                        username=None, chat_type="group", language_code="en"):
+        """Injects a message_reaction Update (MessageReactionUpdated): `user` changed its
+        reaction to message `message_id` from old_emojis to new_emojis (ReactionTypeEmoji
+        lists); returns the update_id.  Like Telegram, getUpdates delivers it only to a
+        client whose allowed_updates includes "message_reaction"."""
+        def reaction_list(emojis):
+            return [{"type": "emoji", "emoji": e} for e in emojis]
+        user = self.make_user(user_id, first_name, username, language_code=language_code)
+        reaction = {"chat": self.make_chat(chat_id, chat_type, user), "message_id": message_id, "user": user,
+                    "date": int(time.time()), "old_reaction": reaction_list(old_emojis),
+                    "new_reaction": reaction_list(new_emojis)}
+        return self.inject_update({"message_reaction": reaction})
 
     def _resolve_reply(self, chat_id, reply_to, chat_type):
         if isinstance(reply_to, dict):
@@ -567,7 +605,34 @@ class FakeTelegram:
             return 200, {"ok": True, "result": {"url": "", "has_custom_certificate": False, "pending_update_count": 0}}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
+    def _note_allowed_updates(self, params):
+        """Like Telegram, an allowed_updates list (a JSON array, in the query or the body)
+        holds for later calls too; an empty list restores the default."""
+        if "allowed_updates" not in params:
+            return
+        value = params["allowed_updates"]
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return
+        if isinstance(value, list):
+            with self._cond:
+                self._allowed_updates = set(str(v) for v in value) or None
+
+    def _deliverable(self, update):
+        """Whether getUpdates hands out this update under the current allowed_updates.
+        An update with no type (a test's placeholder) always is."""
+        kinds = [k for k in update if k != "update_id"]
+        if not kinds:
+            return True
+        kind = kinds[0]
+        if self._allowed_updates is None:
+            return kind not in NOT_BY_DEFAULT
+        return kind in self._allowed_updates
+
     def _get_updates(self, params):
+        self._note_allowed_updates(params)
         offset = int(params.get("offset", 0) or 0)
         limit = max(1, min(int(params.get("limit", 100) or 100), 100))
         timeout = min(float(params.get("timeout", 0) or 0), MAX_POLL_SECONDS)
@@ -580,7 +645,8 @@ class FakeTelegram:
             try:
                 while True:
                     # Like Telegram, confirmed updates are never returned again.
-                    pending = [u for u in self._updates if u["update_id"] >= self._confirmed_offset]
+                    pending = [u for u in self._updates if u["update_id"] >= self._confirmed_offset
+                               and self._deliverable(u)]
                     if offset < 0:
                         ready = pending[offset:]
                     else:
@@ -605,7 +671,10 @@ class FakeTelegram:
         elif method == "sendLocation":
             msg["location"] = {"latitude": params.get("latitude"), "longitude": params.get("longitude")}
         elif method == "sendVenue":
-            msg["venue"] = {k: params.get(k) for k in ("latitude", "longitude", "title", "address")}
+            # As Telegram: the venue, and its location in `location` too.
+            location = {"latitude": params.get("latitude"), "longitude": params.get("longitude")}
+            msg["venue"] = {"location": location, "title": params.get("title"), "address": params.get("address")}
+            msg["location"] = dict(location)
         with self._cond:
             self._bot_messages[(chat_id, msg["message_id"])] = msg
         return msg

@@ -139,14 +139,73 @@ def make_position_envelope(from_num, latitude_i, longitude_i, altitude=None, pos
 
 def make_telemetry_envelope(from_num, battery_level=None, voltage=None, channel_utilization=None,
                             air_util_tx=None, uptime_seconds=None, telemetry_time=None,
-                            packet_id=None, to_num=meshpb.BROADCAST, **kw):
+                            packet_id=None, to_num=meshpb.BROADCAST, temperature=None,
+                            relative_humidity=None, barometric_pressure=None, **kw):
+    """A TELEMETRY_APP packet.  device_metrics carries battery_level, voltage,
+    channel_utilization, air_util_tx and uptime_seconds; environment_metrics (only when one
+    of temperature, relative_humidity, barometric_pressure is given) the environment.  The
+    metrics are a oneof in telemetry.proto: firmware sends one kind per packet, so with
+    environment values device_metrics is left out unless device values are given too (then
+    both are on the wire and a protobuf decoder keeps environment_metrics, the last)."""
     metrics = {"battery_level": battery_level, "voltage": voltage,
                "channel_utilization": channel_utilization, "air_util_tx": air_util_tx,
                "uptime_seconds": uptime_seconds}
-    telemetry = {"time": telemetry_time if telemetry_time is not None else int(time.time()),
-                 "device_metrics": {k: v for k, v in metrics.items() if v is not None}}
+    metrics = {k: v for k, v in metrics.items() if v is not None}
+    environment = {"temperature": temperature, "relative_humidity": relative_humidity,
+                   "barometric_pressure": barometric_pressure}
+    environment = {k: v for k, v in environment.items() if v is not None}
+    telemetry = {"time": telemetry_time if telemetry_time is not None else int(time.time())}
+    if metrics or not environment:
+        telemetry["device_metrics"] = metrics
+    if environment:
+        telemetry["environment_metrics"] = environment
     data = {"portnum": meshpb.TELEMETRY_APP, "bitfield": 1,
             "payload": meshpb.encode(meshpb.TELEMETRY, telemetry)}
+    return make_envelope(from_num, to_num, packet_id or random_packet_id(), data, **kw)
+
+
+def make_waypoint_envelope(from_num, lat_i, lon_i, name, description="", expire=0, waypoint_id=None,
+                           icon=0x1F4CD, packet_id=None, to_num=meshpb.BROADCAST, locked_to=0, **kw):
+    """A WAYPOINT_APP packet (broadcast by default), as the apps send one: latitude_i and
+    longitude_i (degrees * 1e7; None leaves one out: they are `optional`), name, description,
+    expire (epoch seconds, 0 = never), icon (a Unicode code point, default U+1F4CD 📍).
+    waypoint_id None = a random id.  Like the firmware's proto3 encoding, zero expire /
+    locked_to / icon and empty strings are left off the wire."""
+    waypoint = {"id": waypoint_id if waypoint_id is not None else random_packet_id(),
+                "latitude_i": lat_i, "longitude_i": lon_i,
+                "expire": expire or None, "locked_to": locked_to or None,
+                "name": name or None, "description": description or None, "icon": icon or None}
+    data = {"portnum": meshpb.WAYPOINT_APP, "bitfield": 1,
+            "payload": meshpb.encode(meshpb.WAYPOINT, {k: v for k, v in waypoint.items() if v is not None})}
+    return make_envelope(from_num, to_num, packet_id or random_packet_id(), data, **kw)
+
+
+def make_traceroute_reply_envelope(from_num, to_num, request_id, route=(), snr_towards=(), route_back=(),
+                                   snr_back=(), packet_id=None, **kw):
+    """The TRACEROUTE_APP (70) answer of `from_num` (the traced node) to the request
+    `request_id` sent by `to_num`: Data.request_id is the request's packet id (firmware
+    setReplyTo) and the payload a RouteDiscovery -- route / route_back: the node numbers
+    between the two ends; snr_towards / snr_back: SNR * 4 per hop as int8 (-128 = unknown),
+    one more than the route.  Repeated fields are packed, as the firmware sends them."""
+    rd = {"route": list(route), "snr_towards": list(snr_towards), "route_back": list(route_back),
+          "snr_back": list(snr_back)}
+    data = {"portnum": meshpb.TRACEROUTE_APP, "bitfield": 1, "request_id": request_id,
+            "payload": meshpb.encode(meshpb.ROUTE_DISCOVERY, {k: v for k, v in rd.items() if v})}
+    return make_envelope(from_num, to_num, packet_id or random_packet_id(), data, **kw)
+
+
+def make_neighborinfo_envelope(from_num, neighbors=(), broadcast_interval_secs=1800, last_sent_by_id=None,
+                               packet_id=None, to_num=meshpb.BROADCAST, **kw):
+    """A NEIGHBORINFO_APP (71) broadcast: neighbors = [(node_num, snr_float), ...].  As the
+    firmware (NeighborInfoModule::collectNeighborInfo) fills it: node_id and last_sent_by_id
+    = the sender, node_broadcast_interval_secs = its interval, and each neighbour with only
+    node_id and snr."""
+    info = {"node_id": from_num,
+            "last_sent_by_id": last_sent_by_id if last_sent_by_id is not None else from_num,
+            "node_broadcast_interval_secs": broadcast_interval_secs,
+            "neighbors": [{"node_id": num, "snr": float(snr)} for num, snr in neighbors]}
+    data = {"portnum": meshpb.NEIGHBORINFO_APP, "bitfield": 1,
+            "payload": meshpb.encode(meshpb.NEIGHBOR_INFO, {k: v for k, v in info.items() if v is not None})}
     return make_envelope(from_num, to_num, packet_id or random_packet_id(), data, **kw)
 
 

@@ -16,6 +16,7 @@ TEXT_MESSAGE_APP = 1
 POSITION_APP = 3
 NODEINFO_APP = 4
 ROUTING_APP = 5
+WAYPOINT_APP = 8
 TELEMETRY_APP = 67
 TRACEROUTE_APP = 70
 NEIGHBORINFO_APP = 71
@@ -28,6 +29,8 @@ _FIXED32_KINDS = ("fixed32", "sfixed32", "float")
 _LEN_KINDS = ("string", "bytes", "message")
 
 # Schema: {field_number: (name, kind[, sub_schema][, "repeated"])}
+# Repeated scalars are encoded packed (proto3, as the firmware does); decoding accepts
+# both the packed and the unpacked form.
 ROUTE_DISCOVERY = {
     1: ("route", "fixed32", None, "repeated"),
     2: ("snr_towards", "int32", None, "repeated"),
@@ -127,6 +130,8 @@ ENVIRONMENT_METRICS = {
     2: ("relative_humidity", "float"),
     3: ("barometric_pressure", "float"),
 }
+# Telemetry's metrics are a oneof (variant): firmware sends one kind per packet; if a
+# crafted packet carries several, a protobuf decoder keeps the last one on the wire.
 TELEMETRY = {
     1: ("time", "fixed32"),
     2: ("device_metrics", "message", DEVICE_METRICS),
@@ -143,6 +148,28 @@ NEIGHBOR_INFO = {
     2: ("last_sent_by_id", "uint"),
     3: ("node_broadcast_interval_secs", "uint"),
     4: ("neighbors", "message", NEIGHBOR, "repeated"),
+}
+BOUNDING_BOX = {
+    1: ("longitude_west_i", "sfixed32"),
+    2: ("latitude_south_i", "sfixed32"),
+    3: ("longitude_east_i", "sfixed32"),
+    4: ("latitude_north_i", "sfixed32"),
+}
+# latitude_i/longitude_i are `optional` (explicit presence): leave the key out to omit them.
+WAYPOINT = {
+    1: ("id", "uint"),
+    2: ("latitude_i", "sfixed32"),
+    3: ("longitude_i", "sfixed32"),
+    4: ("expire", "uint"),
+    5: ("locked_to", "uint"),
+    6: ("name", "string"),
+    7: ("description", "string"),
+    8: ("icon", "fixed32"),
+    9: ("geofence_radius", "uint"),
+    10: ("bounding_box", "message", BOUNDING_BOX),
+    11: ("notify_on_enter", "bool"),
+    12: ("notify_on_exit", "bool"),
+    13: ("notify_favorites_only", "bool"),
 }
 MAP_REPORT = {
     1: ("long_name", "string"),
@@ -166,6 +193,7 @@ PAYLOAD_SCHEMAS = {
     POSITION_APP: ("position", POSITION),
     NODEINFO_APP: ("user", USER),
     ROUTING_APP: ("routing", ROUTING),
+    WAYPOINT_APP: ("waypoint", WAYPOINT),
     TELEMETRY_APP: ("telemetry", TELEMETRY),
     TRACEROUTE_APP: ("route_discovery", ROUTE_DISCOVERY),
     NEIGHBORINFO_APP: ("neighborinfo", NEIGHBOR_INFO),

@@ -37,6 +37,8 @@ struct Metrics {
     bool telegram_connected = false;
     size_t mesh_queue = 0;
     size_t chat_queue = 0;
+    size_t blocked_users = 0;  // blocked_users and /block
+    size_t blocked_nodes = 0;
 };
 
 // ("uplinks", "42"), ("drops/duplicate", "3"), ...: the names under $SYS/broker/tgmesh/.

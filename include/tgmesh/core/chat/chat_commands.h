@@ -1,10 +1,13 @@
 #pragma once
 // What chat members can do. Sending (chat_send.cpp): /send, /send_to_node, /send_nearby, plain
-// text as a broadcast, and a reply to a bridged mesh message as a mesh reply (a DM when the
-// original was a DM). Browsing (chat_browse.cpp): /write's node picker, /nodes with a filter
-// and pages, /node with its position. Here: dispatch, /start, /help, /probe, /status. Every
-// send is answered with a confirmation or the reason it was refused; a DM's confirmation later
-// shows whether the node acknowledged it. Every button press is answered at once.
+// text as a broadcast, a reply to a bridged mesh message as a mesh reply (a DM when the
+// original was a DM), a reaction as an emoji reply, a shared location as a waypoint. Browsing
+// (chat_browse.cpp): /write's node picker, /nodes with a filter and pages, /node with its
+// position. /trace (chat_trace.cpp). Moderation (chat_moderation.cpp): user_rate, blocked
+// users, /block and /unblock. Here: dispatch, /start, /help, /probe, /status. Every send is
+// answered with a confirmation or the reason it was refused; a DM's confirmation later shows
+// whether the node acknowledged it. Every button press is answered at once. With `language
+// auto` each answer is in the language of the one it answers.
 // Outside (chat_outside.cpp): chats that are not bridged get nothing but the answer to /start
 // (their id, for chat_ids); an admin's private chat with the bot takes the admin commands.
 #include <functional>
@@ -19,7 +22,9 @@
 
 #include "tgmesh/base/ports.h"
 #include "tgmesh/core/chat/chat_poster.h"
+#include "tgmesh/core/chat/moderation.h"
 #include "tgmesh/core/chat/node_pages.h"
+#include "tgmesh/core/chat/traces.h"
 #include "tgmesh/core/chat/write_flow.h"
 #include "tgmesh/core/config/config.h"
 #include "tgmesh/core/downlink/mesh_sender.h"
@@ -38,6 +43,8 @@ class ChatCommands {
         const NodeIdentity& identity;
         MeshSender& sender;
         ChatPoster& poster;
+        Moderation& moderation;
+        DropReporter& drops;
         Publisher& publisher;  // /probe
         Logger& log;
         const Clock& clock;
@@ -72,6 +79,11 @@ class ChatCommands {
     void publish_menu();
     // The broker published (or refused) a message this class asked a receipt for.
     void on_published(uint64_t receipt_id, bool ok, Millis at);
+    // A traceroute answer from the mesh (chat_trace.cpp).
+    void on_trace(const TraceAnswer& answer);
+    // Traceroutes that timed out get their answer.
+    void run_due(Millis now);
+    Millis next_due() const { return traces_.next_due(); }
 
     static constexpr size_t kMaxNameInPrefix = 24;
     // A chat that is not bridged gets its id for /start at most this often.
@@ -96,7 +108,11 @@ class ChatCommands {
         bool nearby = false;
     };
 
-    const i18n::Catalog& cat() const { return i18n::catalog(d_.config.language); }
+    // In the language of whoever the bridge is answering (language auto), else the configured.
+    const i18n::Catalog& cat() const { return i18n::catalog(language_); }
+    void answer_in_language_of(std::string_view language_code) {
+        language_ = i18n::language_for(d_.config.language, language_code);
+    }
     void reply(const telegram::IncomingMessage& m, const std::string& html, uint64_t tag = 0,
                const std::string& reply_markup = {}) {
         d_.poster.reply(m, html, tag, reply_markup);
@@ -115,6 +131,17 @@ class ChatCommands {
     void status(const telegram::IncomingMessage& m, std::string_view args);
     void forget_key(const telegram::IncomingMessage& m, std::string_view args);
 
+    // chat_moderation.cpp
+    // Whether `m`'s sender may send to the mesh now: a blocked user's message is dropped in
+    // silence; one over user_rate is refused with a reply (unless `quiet`: reactions).
+    bool may_send(const telegram::IncomingMessage& m, bool quiet = false);
+    void block(const telegram::IncomingMessage& m, std::string_view args);
+    void unblock(const telegram::IncomingMessage& m, std::string_view args);
+    void change_block(const telegram::IncomingMessage& m, std::string_view args, bool blocking);
+
+    // chat_trace.cpp
+    void trace(const telegram::IncomingMessage& m, std::string_view args);
+
     // chat_outside.cpp
     void handle_outside(const telegram::IncomingMessage& m, const std::string& bot_username);
     void answer_discovery(const telegram::IncomingMessage& m);
@@ -132,6 +159,10 @@ class ChatCommands {
     SendSpec dm_to(mesh::NodeNum node) const;
     std::string prefix_for(const telegram::IncomingMessage& m) const;
     std::string heard_directly() const;
+    // A location shared in a bridged chat: a waypoint for an hour.
+    void share_location(const telegram::IncomingMessage& m);
+    // A reaction on a chat message that stands for a mesh packet: an emoji reply to it.
+    void handle_reaction(const telegram::ReactionChange& r);
 
     // chat_browse.cpp
     void write(const telegram::IncomingMessage& m, std::string_view args);
@@ -150,6 +181,7 @@ class ChatCommands {
         std::optional<int64_t> thread_id;
         Millis requested_at = 0;
         std::string topic;
+        Language language = Language::kEn;
     };
 
     Deps d_;
@@ -157,6 +189,8 @@ class ChatCommands {
     std::map<int64_t, Millis> discovery_answered_at_;
     std::set<int64_t> ignored_chats_;
     uint64_t next_receipt_ = 1;
+    Language language_ = Language::kEn;
+    Traces traces_;
     WriteFlow write_;
     NodePages pages_;
 };

@@ -18,11 +18,14 @@
 #include "tgmesh/core/chat/delivery_receipts.h"
 #include "tgmesh/core/chat/dm_origins.h"
 #include "tgmesh/core/chat/message_map.h"
+#include "tgmesh/core/chat/moderation.h"
 #include "tgmesh/core/config/config.h"
+#include "tgmesh/core/ingest/mesh_ingest.h"
 #include "tgmesh/core/ingest/mesh_text.h"
 #include "tgmesh/core/ingest/node_registry.h"
 #include "tgmesh/telegram/outbox.h"
 #include "tgmesh/telegram/update.h"
+#include "tgmesh/util/bounded_map.h"
 
 namespace tgmesh::core {
 
@@ -31,11 +34,19 @@ class ChatPoster {
     // Actions waiting for the message id of a chat message (Telegram refuses some: bounded).
     static constexpr size_t kMaxSentActions = 5000;
 
-    ChatPoster(const Config& config, const NodeRegistry& nodes, telegram::Outbox& outbox,
-               const Clock& clock, Stats& stats, DropReporter& drops);
+    // Chat messages that got a native reaction from the mesh (a bot sets one per message).
+    static constexpr size_t kReactedRemembered = 2000;
 
-    // A mesh text (or reaction, or DM to the bridge) to the chats it belongs in.
+    ChatPoster(const Config& config, const NodeRegistry& nodes, const Moderation& moderation,
+               telegram::Outbox& outbox, const Clock& clock, Stats& stats, DropReporter& drops);
+
+    // A mesh text (or reaction, or DM to the bridge) to the chats it belongs in. A reaction
+    // whose emoji Telegram allows becomes a native reaction on the chat message it answers,
+    // unless that message has one already (a bot may set only one): then, as for any other
+    // emoji, a short reply.
     void post_mesh_text(const MeshText& text);
+    // A mesh waypoint to the chats of its channel, as a venue (a map with its name).
+    void post_waypoint(const MeshWaypoint& waypoint);
     void post_alerts(const std::vector<std::string>& alerts);
     // A reply to `m`, split in several messages when it is long; `tag` (see when_sent) goes
     // with the first, `reply_markup` (buttons) with the last.
@@ -62,7 +73,7 @@ class ChatPoster {
     // there; returns the tag for the DM's confirmation, which the node's ACK marks delivered.
     uint64_t track_delivery(mesh::NodeNum dest, std::vector<uint32_t> packet_ids, int64_t chat_id,
                             std::optional<int64_t> thread_id, const std::string& confirmation_html,
-                            bool legacy);
+                            bool legacy, Language language);
     // A ROUTING answer from `from` to one of our packets.
     void on_routing(mesh::NodeNum from, uint32_t request_id, uint32_t error_reason);
     // A DM part went out again as a new packet: its receipt and its chat follow it.
@@ -80,16 +91,21 @@ class ChatPoster {
 
   private:
     std::vector<ChannelRoute> dm_targets(const MeshText& text) const;
+    // The routes a text from the mesh goes to (none for a blocked node: counted as a drop).
+    std::vector<ChannelRoute> targets(const MeshText& text);
+    bool react(int64_t chat_id, std::optional<int64_t> message_id, const std::string& emoji);
     void report_delivery(const DeliveryReport& report);
 
     const Config& config_;
     const NodeRegistry& nodes_;
+    const Moderation& moderation_;
     telegram::Outbox& outbox_;
     Stats& stats_;
     DropReporter& drops_;
     MessageMap messages_;
     DmOrigins dm_origins_;
     DeliveryReceipts receipts_;
+    BoundedMap<std::pair<int64_t, int64_t>, bool> reacted_{kReactedRemembered};
     const Clock& clock_;
     std::map<uint64_t, std::function<void(int64_t, int64_t)>> sent_actions_;
     uint64_t next_tag_ = 1;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tgmesh/core/config/config.h"
 #include "tgmesh/mesh/node_id.h"
 #include "tgmesh/util/clock.h"
 
@@ -22,8 +23,9 @@ struct DeliveryReport {
     int64_t message_id = 0;         // the confirmation to edit
     std::string confirmation_html;  // its current text
     DeliveryOutcome outcome = DeliveryOutcome::kDelivered;
-    uint32_t error_reason = 0;  // Routing.Error when failed
-    bool legacy = false;        // the DM went with the channel key (no PKI)
+    uint32_t error_reason = 0;          // Routing.Error when failed
+    bool legacy = false;                // the DM went with the channel key (no PKI)
+    Language language = Language::kEn;  // the confirmation's: the outcome is added in it
 };
 
 class DeliveryReceipts {
@@ -37,7 +39,8 @@ class DeliveryReceipts {
 
     // A DM of `packet_ids` (its parts) to `dest`; returns the tag for its confirmation message.
     uint64_t track(mesh::NodeNum dest, std::vector<uint32_t> packet_ids, int64_t chat_id,
-                   std::string confirmation_html, Millis deadline, bool legacy = false);
+                   std::string confirmation_html, Millis deadline, bool legacy = false,
+                   Language language = Language::kEn);
     // A part was sent again as a new packet (after a NAK 35): the receipt follows it.
     void replace_part(mesh::NodeNum dest, uint32_t old_id, uint32_t new_id);
     void confirmation_sent(uint64_t tag, int64_t message_id);
@@ -59,6 +62,7 @@ class DeliveryReceipts {
         std::optional<DeliveryOutcome> outcome;
         uint32_t error_reason = 0;
         bool legacy = false;
+        Language language = Language::kEn;
     };
     void settle(uint64_t tag, DeliveryOutcome outcome, uint32_t error_reason);
     void report_if_ready(std::map<uint64_t, Delivery>::iterator it);

@@ -25,4 +25,9 @@ std::string format_node_line(const Node& node, int64_t now, const i18n::Catalog&
 // "2 hops · SNR 5.2 dB · RSSI -90 dBm" (parts that are unknown are left out).
 std::string format_link_quality(const Reception& reception, const i18n::Catalog& cat);
 
+// A traceroute's answer: the way there and the way back, each "A › B (6.2 dB) › C (3.0 dB)"
+// with the SNR each node heard the packet at ("?" unknown). `origin_html` names the bridge.
+std::string format_trace(const mesh::RouteDiscovery& route, const std::string& origin_html,
+                         mesh::NodeNum dest, const NodeRegistry& nodes, const i18n::Catalog& cat);
+
 }  // namespace tgmesh::core

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct MeshRef {
     mesh::NodeNum node = 0;  // the author of a mesh message, the destination of a sent DM
     uint32_t packet_id = 0;
     bool direct = false;  // a DM (replies go to `node` as DMs), else a channel message
+    std::string channel;  // a channel message's channel (replies and reactions go there)
 };
 
 struct MessageLink {

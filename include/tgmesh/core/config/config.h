@@ -15,7 +15,8 @@
 namespace tgmesh::core {
 
 enum class DownlinkMode { kProtobuf, kJson };
-enum class Language { kEn, kRu };
+// kAuto: replies follow the sender's Telegram language (ru, else en); posts are in English.
+enum class Language { kEn, kRu, kAuto };
 
 // A mesh channel bridged with a chat, or with one topic (message_thread_id) of a forum chat.
 struct ChannelRoute {
@@ -63,6 +64,10 @@ struct Config {
     bool alert_new_nodes = false;
     int alert_silent_hours = 0;     // 0 = off
     int alert_battery_percent = 0;  // 0 = off
+    // Messages a Telegram user (not an admin) may send to the mesh per 10 minutes; 0 = no limit.
+    int user_rate = 10;
+    std::vector<int64_t> blocked_users;        // their messages never reach the mesh
+    std::vector<mesh::NodeNum> blocked_nodes;  // their texts never reach the chats
 
     bool telegram_enabled() const { return !bot_token.empty(); }
     // A chat in chat_ids, channel_map or dm_chat_ids: its members may use the bridge.

@@ -28,6 +28,7 @@ struct MeshSendRequest {
     std::string_view channel;  // of a broadcast; empty: the bridged `channel`
     std::optional<uint32_t> reply_id;
     std::optional<uint32_t> hop_limit;
+    bool emoji = false;       // the text is a reaction (an emoji) to reply_id
     std::string_view origin;  // for the log when the queue is full: "text from chat 42"
 };
 
@@ -71,6 +72,11 @@ class MeshSender {
     explicit MeshSender(Deps deps) : d_(deps) {}
 
     MeshSendResult send(const MeshSendRequest& request);
+    // A traceroute to `to`; packet_ids holds the request's id (the answer's request_id).
+    MeshSendResult send_traceroute(mesh::NodeNum to, std::string_view origin);
+    // A waypoint broadcast on `channel` (empty: the bridged one).
+    MeshSendResult send_waypoint(const mesh::WaypointInfo& waypoint, std::string_view channel,
+                                 std::string_view origin);
     // Asks a node for its NODEINFO (and so its key), unless asked within kKeyRequestGapS.
     void request_key(mesh::NodeNum node);
     // Our NODEINFO: broadcast (the announcement), or to one node that asked for it.
@@ -95,6 +101,9 @@ class MeshSender {
 
   private:
     void push_urgent(Outgoing message, std::string_view what);
+    // Packets that are not texts: refused (and a drop) when the outbox is full, else queued.
+    std::optional<MeshSendResult> refuse_if_full(std::string_view origin);
+    MeshSendResult queue_one(Downlink downlink);
 
     Deps d_;
     std::map<mesh::NodeNum, int64_t> key_requests_;

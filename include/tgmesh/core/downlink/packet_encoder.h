@@ -14,6 +14,7 @@
 #include "tgmesh/core/ingest/json_gateway.h"
 #include "tgmesh/mesh/node_id.h"
 #include "tgmesh/mesh/packet.h"
+#include "tgmesh/mesh/payloads.h"
 
 namespace tgmesh::core {
 
@@ -64,6 +65,12 @@ class PacketEncoder {
     // for one (want_ack), so the sender sees "delivered", or a NAK such as 35
     // PKI_UNKNOWN_PUBKEY. Sent with the channel key, as firmware sends them.
     Outgoing routing(mesh::NodeNum to, uint32_t request_id, uint32_t error_reason = 0);
+    // A traceroute request (TRACEROUTE_APP with want_response and an empty RouteDiscovery):
+    // every node on the way adds itself and its SNR, the destination answers. With the channel
+    // key: firmware never sends traceroutes PKI (src/mesh/Router.cpp:655-656 at v2.7.26).
+    Downlink traceroute(mesh::NodeNum to);
+    // A waypoint broadcast (WAYPOINT_APP) on `channel` (empty: the bridged one).
+    Downlink waypoint(const mesh::WaypointInfo& waypoint, std::string_view channel);
 
   private:
     mesh::Packet header(mesh::NodeNum to, bool want_ack, std::optional<uint32_t> hop_limit = {});

@@ -130,6 +130,37 @@ struct Catalog {
     std::string_view cmd_node;
     std::string_view cmd_probe;
     std::string_view cmd_status;
+    // /trace
+    std::string_view cmd_trace;
+    std::string_view usage_trace;
+    std::string_view trace_started;    // {node}
+    std::string_view trace_busy;       // {node}
+    std::string_view trace_json_mode;  // traceroute needs the protobuf downlink
+    std::string_view trace_result;     // {node} {there} {back}
+    std::string_view trace_back_unknown;
+    std::string_view trace_timeout;  // {node} {s}
+    // places
+    std::string_view waypoint_sent;  // {channel}
+    std::string_view waypoint_from;  // {node}: the address line of a mesh waypoint's venue
+    std::string_view waypoint_unnamed;
+    // moderation
+    std::string_view rate_limited;  // {n} {minutes}
+    std::string_view cmd_block;
+    std::string_view cmd_unblock;
+    std::string_view usage_block;
+    std::string_view blocked_user;     // {user}
+    std::string_view blocked_node;     // {node}
+    std::string_view unblocked_user;   // {user}
+    std::string_view unblocked_node;   // {node}
+    std::string_view block_in_config;  // {what}: listed in the configuration
+    std::string_view not_blocked;      // {what}
+    std::string_view block_admin;      // admins cannot be blocked
+    std::string_view block_full;       // {n}
+    std::string_view status_blocked;   // {users} {nodes}
+    // /node, more
+    std::string_view node_environment;  // {list} {age}
+    std::string_view node_airtime;      // {channel} {tx} {age}
+    std::string_view node_neighbors;    // {list} {age}
     // Routing.Error values in words (mesh.proto Routing.Error).
     std::span<const std::pair<uint32_t, std::string_view>> routing_errors;
 };
@@ -138,6 +169,9 @@ struct Catalog {
 std::string routing_error_text(const Catalog& cat, uint32_t code);
 
 const Catalog& catalog(Language language);
+// The language to answer someone in: theirs (Telegram's language_code) with `language auto`,
+// else the configured one. kAuto never comes back.
+Language language_for(Language configured, std::string_view language_code);
 
 // Replaces each {key} in `text` with its value.
 std::string fill(std::string_view text,

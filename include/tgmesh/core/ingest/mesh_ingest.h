@@ -20,6 +20,7 @@
 #include "tgmesh/core/ingest/unknown_channels.h"
 #include "tgmesh/mesh/keyring.h"
 #include "tgmesh/mesh/packet.h"
+#include "tgmesh/mesh/payloads.h"
 #include "tgmesh/mesh/topic.h"
 
 namespace tgmesh::core {
@@ -31,12 +32,29 @@ struct RoutingAnswer {
     uint32_t error_reason = 0;  // 0 = ACK
 };
 
+// A traceroute answer (TRACEROUTE_APP) to one of the bridge's requests.
+struct TraceAnswer {
+    mesh::NodeNum from = 0;
+    uint32_t request_id = 0;
+    mesh::RouteDiscovery route;
+};
+
+// A waypoint broadcast on a bridged channel (WAYPOINT_APP), still valid.
+struct MeshWaypoint {
+    mesh::NodeNum from = 0;
+    uint32_t packet_id = 0;
+    std::string channel;
+    mesh::WaypointInfo waypoint;
+};
+
 struct IngestResult {
     std::optional<MeshText> text;        // to post in the bridged chats
     std::string new_gateway;             // a gateway never heard before ("!xxxxxxxx"), else empty
     std::optional<mesh::NodeNum> heard;  // the node a packet came from (after the own check)
     bool new_node = false;               // ... and the registry did not know it
     std::optional<RoutingAnswer> routing;
+    std::optional<TraceAnswer> trace;
+    std::optional<MeshWaypoint> waypoint;
     // A packet to the bridge that asked for an ACK (want_ack): {from, id}.
     std::optional<std::pair<mesh::NodeNum, uint32_t>> ack_wanted;
     // A PKI DM to the bridge from a node whose public key is not known yet: {from, id}, to be
@@ -86,6 +104,8 @@ class MeshIngest {
                                           const Reception& reception, bool pki = false,
                                           const mesh::Data* data = nullptr);
     bool routed(std::string_view channel) const;
+    std::optional<MeshWaypoint> waypoint_for_chat(mesh::NodeNum from, uint32_t id,
+                                                  std::string_view channel, BytesView payload);
     // A PKI packet: opened if it is addressed to the bridge and the sender's key is known.
     std::optional<mesh::Data> open_pki(const mesh::Packet& packet, IngestResult& result);
     void apply_payload(mesh::NodeNum from, const mesh::Data& data, KeySource source);

@@ -26,6 +26,27 @@ struct Reception {
     int64_t time = 0;  // unix seconds
 };
 
+// Environment telemetry (Telemetry.environment_metrics), as last reported.
+struct Environment {
+    std::optional<float> temperature;  // °C
+    std::optional<float> humidity;     // %
+    std::optional<float> pressure;     // hPa
+    int64_t at = 0;                    // unix seconds
+};
+
+// How busy the node's channel is (DeviceMetrics.channel_utilization, air_util_tx), in percent.
+struct Airtime {
+    float channel_utilization = 0;
+    float air_util_tx = 0;
+    int64_t at = 0;
+};
+
+// A node the node hears directly (NEIGHBORINFO_APP), with the SNR it hears it at.
+struct Neighbor {
+    mesh::NodeNum node = 0;
+    float snr = 0;
+};
+
 struct Node {
     mesh::NodeNum num = 0;
     std::string long_name;
@@ -39,6 +60,10 @@ struct Node {
     int64_t position_heard = 0;
     std::optional<uint32_t> battery_level;
     std::optional<float> voltage;
+    std::optional<Environment> environment;
+    std::optional<Airtime> airtime;
+    std::vector<Neighbor> neighbors;  // at most kMaxNeighbors
+    int64_t neighbors_at = 0;
     // Days it was heard: bit i = heard on day (days_until - i), unix days, the last 7 days.
     uint8_t days_heard = 0;
     int64_t days_until = 0;
@@ -74,6 +99,8 @@ class NodeRegistry {
     // meshtastic User.long_name is char[40], short_name char[5] (NUL-terminated).
     static constexpr size_t kMaxLongName = 39;
     static constexpr size_t kMaxShortName = 4;
+    // Firmware keeps at most 10 neighbours (NeighborInfo, MAX_NUM_NEIGHBORS).
+    static constexpr size_t kMaxNeighbors = 10;
 
     explicit NodeRegistry(size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
 
@@ -87,7 +114,10 @@ class NodeRegistry {
     // node has none.
     bool forget_key(mesh::NodeNum num);
     void apply_position(mesh::NodeNum num, const mesh::PositionInfo& position, int64_t now);
-    void apply_metrics(mesh::NodeNum num, const mesh::DeviceMetricsInfo& metrics);
+    void apply_metrics(mesh::NodeNum num, const mesh::DeviceMetricsInfo& metrics, int64_t now);
+    void apply_environment(mesh::NodeNum num, const mesh::EnvironmentInfo& environment,
+                           int64_t now);
+    void apply_neighbors(mesh::NodeNum num, const mesh::NeighborInfoMsg& info, int64_t now);
     void apply_map_report(mesh::NodeNum num, const mesh::MapReportInfo& report, int64_t now);
 
     const Node* find(mesh::NodeNum num) const;

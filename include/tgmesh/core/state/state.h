@@ -26,6 +26,8 @@ struct PersistentState {
     std::vector<DmOrigin> dm_origins;                   // the chat each sent DM came from
     std::vector<std::string> gateways;                  // heard so far: greeted already
     std::map<mesh::NodeNum, int64_t> key_requests;      // NODEINFO asked of a node, unix seconds
+    std::vector<int64_t> blocked_users;                 // added by /block (besides the option)
+    std::vector<mesh::NodeNum> blocked_nodes;           // ditto
 };
 
 std::string serialize_state(const PersistentState& state, const NodeRegistry& nodes);
