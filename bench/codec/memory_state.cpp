@@ -185,7 +185,7 @@ std::string build_document(size_t node_count, size_t link_count, int64_t chat_id
             mesh::DeviceMetricsInfo metrics;
             metrics.battery_level = 5 + uniform(97);
             metrics.voltage = 3.3f + static_cast<float>(uniform(90)) / 100.0f;
-            nodes.apply_metrics(num, metrics);
+            nodes.apply_metrics(num, metrics, last);
         }
     }
 

@@ -138,9 +138,12 @@ void Handoff::take_for_worker(WorkerInput& in) {
 }
 
 void Handoff::publish(Outgoing message) {
-    std::lock_guard lock(mu_);
-    outgoing_.push_back(std::move(message));
-    tick_work_.store(true, std::memory_order_release);
+    {
+        std::lock_guard lock(mu_);
+        outgoing_.push_back(std::move(message));
+        tick_work_.store(true, std::memory_order_release);
+    }
+    if (publish_wake_) publish_wake_();
 }
 
 void Handoff::set_secret(std::string secret) {

@@ -15,6 +15,7 @@
 #include "mosquitto_api.h"
 #include "tgmesh/adapters/curl_http.h"
 #include "tgmesh/adapters/steady_clock.h"
+#include "tgmesh/broker/broker_wake.h"
 #include "tgmesh/broker/handoff.h"
 #include "tgmesh/broker/tick_watchdog.h"
 #include "tgmesh/broker/worker.h"
@@ -26,6 +27,7 @@ namespace {
 using tgmesh::LogLevel;
 using tgmesh::Millis;
 using tgmesh::Outgoing;
+using tgmesh::Status;
 namespace core = tgmesh::core;
 namespace broker = tgmesh::broker;
 
@@ -55,6 +57,7 @@ class LoadClaim {
 struct Plugin {
     mosquitto_plugin_id_t* id = nullptr;
     std::vector<std::string> roots;  // broker thread only
+    broker::BrokerWake wake;         // outlives the worker: it is destroyed last
     broker::Handoff handoff;
     tgmesh::adapters::CurlHttp http;
     std::unique_ptr<broker::Worker> worker;
@@ -124,6 +127,7 @@ int on_tick(int, void* event_data, void* userdata) {
         broker::ask_next_tick(static_cast<mosquitto_evt_tick*>(event_data));
         auto& p = *static_cast<Plugin*>(userdata);
         p.watchdog.tick_seen();
+        p.wake.tick_ran();
         if (p.handoff.tick_has_work()) flush_to_broker(p);
     } catch (...) {
     }
@@ -220,12 +224,21 @@ int init(mosquitto_plugin_id_t* identifier, void** userdata, mosquitto_opt* opti
     for (const auto& w : result.warnings)
         log_line(MOSQ_LOG_WARNING, w);
     if (!result.config) return fail(result.config.error());
+    Plugin* raw = p.get();
+    if (result.config->wake_broker) {
+        if (Status installed = p->wake.install(); !installed) {
+            return fail("option wake_broker: " + installed.error());
+        }
+        p->handoff.set_publish_waker([raw] { raw->wake.wake(); });
+        log_line(MOSQ_LOG_INFO, "wake_broker on: signal " +
+                                    std::to_string(broker::BrokerWake::signal_number()) +
+                                    " ends the broker's idle wait when something is queued");
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !p->http.ok()) {
         return fail("cannot initialise libcurl");
     }
     p->roots = result.config->topic_roots;
     p->watchdog.start();
-    Plugin* raw = p.get();
     p->handoff.set_waker([raw] { raw->http.wakeup(); });
     p->worker = std::make_unique<broker::Worker>(std::move(*result.config), plugin_options,
                                                  p->handoff, p->http);
@@ -283,6 +296,7 @@ TGMESH_EXPORT int mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt*
         if (!p) return MOSQ_ERR_SUCCESS;
         unregister(*p);
         p->worker->stop();
+        p->wake.uninstall();  // no wake can come any more: the signal is as it was before
         // No tick runs any more: write the worker's last lines now. Nothing is published: the
         // broker would never send it, and the worker kept what it could not publish in the
         // state file.

@@ -96,6 +96,10 @@ void Bridge::apply_config(Config config) {
         s_.log.log(LogLevel::kWarning, "state_file changes take effect at the next restart");
         config.state_file = config_.state_file;
     }
+    if (config.wake_broker != config_.wake_broker) {
+        s_.log.log(LogLevel::kWarning, "wake_broker changes take effect at the next restart");
+        config.wake_broker = config_.wake_broker;
+    }
     const bool identity_changed = identity_keeper_.apply(config);
     config_ = std::move(config);
     keyring_ = mesh::Keyring(config_.channel_keys);

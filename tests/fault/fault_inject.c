@@ -11,6 +11,10 @@
  *                         and fsync() to such files first sleeps <ms> milliseconds: a disk
  *                         that hangs), anything else or empty: eacces and enospc.
  *
+ *   TGMESH_FAULT_TAKE_SIGNAL  n: at load, a handler (doing nothing) for SIGRTMIN+n, as another
+ *                         plugin or library of the broker might install (wake_broker refuses
+ *                         to start then).
+ *
  * Without TGMESH_FAULT_PREFIX the library does nothing. It keeps a table of the descriptors
  * it saw opened under the prefix, so write() checks cost nothing for other files (sockets,
  * the broker log). The control file is read with raw system calls (no recursion). Chains to
@@ -21,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,4 +235,16 @@ EXPORT int close(int fd) {
     if (real == NULL) real = (int (*)(int))next("close");
     if (fd >= 0 && fd < MAX_FDS) atomic_store(&watched[fd], 0);
     return real(fd);
+}
+
+static void ignore_signal(int sig) { (void)sig; }
+
+__attribute__((constructor)) static void take_signal(void) {
+    const char *n = getenv("TGMESH_FAULT_TAKE_SIGNAL");
+    if (n == NULL || n[0] == '\0') return;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = ignore_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGRTMIN + atoi(n), &action, NULL);
 }

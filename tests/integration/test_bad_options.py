@@ -26,6 +26,8 @@ BAD_OPTIONS = [
     ({"node_short_name": "ABCDE"}, ["node_short_name"]),
     ({"chat_to_mesh": "maybe"}, ["chat_to_mesh"]),
     ({"language": "xx"}, ["language"]),
+    ({"user_rate": "1001"}, ["user_rate"]),
+    ({"wake_broker": "sometimes"}, ["wake_broker"]),
     ({"bot_token": None, "bot_token_file": "/nonexistent/tgmesh-token"}, ["bot_token_file"]),
     ({"downlink": "json"}, ["gateway_id", "downlink"]),  # json mode needs gateway_id
     ({"downlink": "json", "gateway_id": "!67ea94"}, ["gateway_id"]),

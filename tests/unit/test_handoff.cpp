@@ -144,6 +144,21 @@ void the_last_ticks_messages_are_kept_at_shutdown(void**) {
     assert_int_equal(handoff.not_yet_published().size(), 0);
 }
 
+// wake_broker on: every publish asks for a wake (BrokerWake keeps one in flight); a log line,
+// which can wait for the next tick, does not.
+void publishing_asks_for_a_broker_wake(void**) {
+    Handoff h;
+    int wakes = 0;
+    h.set_publish_waker([&] { ++wakes; });
+    Outgoing downlink;
+    downlink.topic = "msh/US/2/e/LongFast/!7b000001";
+    h.publish(downlink);
+    h.publish(downlink);
+    h.log(tgmesh::LogLevel::kInfo, "a line");
+    assert_int_equal(wakes, 2);
+    assert_true(h.tick_has_work());
+}
+
 }  // namespace
 
 int main() {
@@ -155,6 +170,7 @@ int main() {
         cmocka_unit_test(new_roots_go_to_the_tick),
         cmocka_unit_test(what_the_broker_has_not_delivered_is_seen_by_the_worker),
         cmocka_unit_test(the_last_ticks_messages_are_kept_at_shutdown),
+        cmocka_unit_test(publishing_asks_for_a_broker_wake),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

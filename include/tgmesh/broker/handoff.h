@@ -48,6 +48,9 @@ class Handoff : public Publisher, public Logger {
 
     // Called whenever the worker has something new to do; must be callable from any thread.
     void set_waker(std::function<void()> wake) { wake_ = std::move(wake); }
+    // Called (worker thread, outside the lock) after each publish: wake_broker on. Set before
+    // the worker starts.
+    void set_publish_waker(std::function<void()> wake) { publish_wake_ = std::move(wake); }
 
     // --- broker thread ---
     // MESSAGE: hands over a message on a mesh topic under `roots`; any other topic is left
@@ -121,6 +124,7 @@ class Handoff : public Publisher, public Logger {
     std::atomic<bool> tick_work_{false};
     std::atomic<bool> worker_asleep_{true};
     std::function<void()> wake_;
+    std::function<void()> publish_wake_;
     std::string secret_;  // worker-only
 };
 

@@ -527,6 +527,7 @@ const std::map<std::string, Setter>& setters() {
         {"channel_map",
          [](Config& c, const std::string& v) { return set_channel_map(v, c.channel_map); }},
         {"chat_pacing", [](Config& c, const std::string& v) { return set_bool(v, c.chat_pacing); }},
+        {"wake_broker", [](Config& c, const std::string& v) { return set_bool(v, c.wake_broker); }},
         {"alert_new_nodes",
          [](Config& c, const std::string& v) { return set_bool(v, c.alert_new_nodes); }},
         {"alert_silent_hours", in_range(0, 720, &Config::alert_silent_hours)},

@@ -224,8 +224,8 @@ const Catalog kRussian = {
     .trace_result = "🛰 Маршрут до {node}\n→ {there}\n← {back}",
     .trace_back_unknown = "(обратный путь не сообщён)",
     .trace_timeout =
-        "🛰 {node} не ответил за {s} с: вне зоны связи или не отвечает на "
-        "traceroute.",
+        "🛰 {node} не ответил за {s} с: вне зоны связи "
+        "или не отвечает на traceroute.",
     .waypoint_sent = "📍 Отправлено в {channel} как метка: узлы покажут её на карте час",
     .waypoint_from = "Метка от {node}",
     .waypoint_unnamed = "Метка",

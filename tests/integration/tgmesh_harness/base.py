@@ -37,6 +37,13 @@ QUIET_SECONDS = 1.5
 LINK_SETTLE = 0.3
 
 
+def suite_options():
+    """Options that a whole ctest entry adds to every bridge it starts: TGMESH_TEST_OPTIONS,
+    "key=value,key=value" (the integration.wake.* entries run with wake_broker=on)."""
+    raw = os.environ.get("TGMESH_TEST_OPTIONS", "")
+    return dict(item.split("=", 1) for item in raw.split(",") if "=" in item)
+
+
 def options(**overrides):
     """Per-test plugin options for the auto-started broker: @options(chat_to_mesh="off").
     A None value removes a default option."""
@@ -150,6 +157,7 @@ class TgmeshTestCase(unittest.TestCase):
 
     def bridge_options(self, **overrides):
         opts = self.default_options()
+        opts.update(suite_options())
         opts.update(self.OPTIONS)
         opts.update(overrides)
         return opts

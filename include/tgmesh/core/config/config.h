@@ -68,6 +68,9 @@ struct Config {
     int user_rate = 10;
     std::vector<int64_t> blocked_users;        // their messages never reach the mesh
     std::vector<mesh::NodeNum> blocked_nodes;  // their texts never reach the chats
+    // A signal ends the broker's idle wait when a downlink is queued (broker/broker_wake.h).
+    // Read at start only: the handler is installed on the broker thread.
+    bool wake_broker = false;
 
     bool telegram_enabled() const { return !bot_token.empty(); }
     // A chat in chat_ids, channel_map or dm_chat_ids: its members may use the bridge.
