@@ -103,6 +103,11 @@ class TgmeshTestCase(unittest.TestCase):
                 # and shut down count.
                 if broker.expect_failure and "ERROR: LeakSanitizer" in report and "ERROR: AddressSanitizer" not in report:
                     continue
+                # SIGKILL during the leak check at exit (after a SIGTERM) leaves the check's
+                # tracer writing "Unable to get registers from thread N": no finding, only the
+                # runtime's own complaint that the process vanished under it.
+                if broker.killed and not any(m in report for m in ("ERROR:", "runtime error", "WARNING:")):
+                    continue
                 problems.append("sanitizer report from the broker:\n" + report[-6000:])
         if not self.EXPECT_REJECTED_MESSAGES:
             for text, why in self.tg.rejected_messages():

@@ -113,6 +113,7 @@ class Broker:
         self.runs = 0
         self._log_offset = 0
         self.stop_timed_out = False
+        self.killed = False  # a test sent SIGKILL (kill -9 tests)
         self.expect_failure = False  # set by tests whose broker must not start
 
     # ------------------------------------------------------------ config
@@ -211,6 +212,7 @@ class Broker:
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
+            self.killed = True
             self.proc.kill()
             self.proc.wait()
 
