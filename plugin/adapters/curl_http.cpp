@@ -109,21 +109,31 @@ void CurlHttp::finish(CURL* easy, CURLcode code) {
 
 void CurlHttp::perform() {
     if (!multi_) return;
-    int running = 0;
-    curl_multi_perform(multi_.get(), &running);
-    // Collect first: callbacks may post new requests, which changes the multi's message queue.
-    std::vector<std::pair<CURL*, CURLcode>> finished;
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
-        if (msg->msg == CURLMSG_DONE) finished.emplace_back(msg->easy_handle, msg->data.result);
+    // A callback may post a request, and the curl_multi_perform that starts it may finish
+    // other transfers too: their CURLMSG_DONE then waits in the message queue, and a transfer
+    // that is done has no socket for wait() to watch. Reading only once left a Telegram
+    // answer unread until the worker's 10 s sleep ran out (seen under load in CI), so
+    // perform until a round finishes nothing.
+    done_unread_ = false;
+    for (int round = 0; round < kMaxPerformRounds; ++round) {
+        int running = 0;
+        curl_multi_perform(multi_.get(), &running);
+        // Collect first: callbacks may post new requests, which changes the message queue.
+        std::vector<std::pair<CURL*, CURLcode>> finished;
+        int queued = 0;
+        while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
+            if (msg->msg == CURLMSG_DONE) finished.emplace_back(msg->easy_handle, msg->data.result);
+        }
+        if (finished.empty()) return;
+        for (auto [easy, code] : finished)
+            finish(easy, code);
     }
-    for (auto [easy, code] : finished)
-        finish(easy, code);
-    if (!finished.empty()) curl_multi_perform(multi_.get(), &running);
+    done_unread_ = true;  // more may have finished: the next wait() returns at once
 }
 
 void CurlHttp::wait(Millis timeout_ms) {
     if (!multi_) return;
+    if (done_unread_) timeout_ms = 0;
     curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(timeout_ms), nullptr);
 }
 

@@ -25,6 +25,9 @@ struct CurlSlistDeleter {
 class CurlHttp : public HttpClient {
   public:
     static constexpr size_t kMaxResponseBytes = size_t{4} << 20;
+    // perform() rounds before it leaves the rest to the next call (callbacks that keep
+    // posting requests that fail at once must not hold the worker).
+    static constexpr int kMaxPerformRounds = 64;
 
     CurlHttp();
     ~CurlHttp() override;
@@ -37,7 +40,8 @@ class CurlHttp : public HttpClient {
     void post(HttpRequest request, std::function<void(HttpResponse)> done) override;
     void cancel_all() override;
 
-    // Worker thread: advance transfers and run the callbacks of finished ones.
+    // Worker thread: advance transfers and run the callbacks of finished ones, including
+    // those that finish while the callbacks' own requests start.
     void perform();
     // Worker thread: sleep until socket activity, wakeup(), or the timeout.
     void wait(Millis timeout_ms);
@@ -54,6 +58,7 @@ class CurlHttp : public HttpClient {
     std::unique_ptr<CURLM, CurlMultiDeleter> multi_;
     std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
     std::string proxy_;
+    bool done_unread_ = false;  // perform() stopped at kMaxPerformRounds
 };
 
 }  // namespace tgmesh::adapters

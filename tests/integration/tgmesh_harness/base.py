@@ -115,7 +115,18 @@ class TgmeshTestCase(unittest.TestCase):
         if problems or self._test_failed() or os.environ.get("TGMESH_SHOW_LOG"):
             for broker in self.brokers:
                 sys.stderr.write("\n===== %s: broker diagnostics =====\n%s\n" % (self.id(), broker.diagnostics()))
-            sys.stderr.write("----- Bot API requests: %s\n" % [(r.method, r.params, r.status) for r in self.tg.requests()][-40:])
+            requests = self.tg.requests()
+            start = requests[0].time if requests else 0.0
+
+            def since_start(t):
+                return None if t is None else round(t - start, 2)
+            # Seconds since the first request, when asked and when answered: a late answer,
+            # or a request that came late after one, shows as a gap.
+            sys.stderr.write("----- Bot API requests (asked +s, method, params, status, answered +s): %s\n"
+                             % [(since_start(r.time), r.method, r.params, r.status, since_start(r.answered))
+                                for r in requests][-40:])
+            sys.stderr.write("----- updates injected (update_id, +s): %s\n"
+                             % [(uid, since_start(t)) for uid, t in self.tg.injected_times()])
         if problems:
             self.fail("; ".join(problems))
 

@@ -46,6 +46,7 @@ class Request:
     time: float
     http_method: str = "POST"
     status: int = None          # filled in when answered
+    answered: float = None      # time.time() when answered
     response: object = None     # the JSON body sent back (dict) or raw bytes
     visible: str = None         # sendMessage: the text a reader sees (tags removed, entities decoded)
     faulted: bool = False       # answered by a fault, not normally
@@ -153,6 +154,7 @@ class FakeTelegram:
         self._cond = threading.Condition(threading.RLock())
         self._requests = []
         self._updates = []                 # every injected Update, in id order
+        self._injected_at = {}             # update_id -> time.time() of injection
         self._next_update_id = FIRST_UPDATE_ID
         self._confirmed_offset = 0         # highest getUpdates offset seen
         self._allowed_updates = None       # the last allowed_updates list (None: the default)
@@ -258,6 +260,7 @@ class FakeTelegram:
             self._next_update_id += 1
             update = dict(update, update_id=uid)
             self._updates.append(update)
+            self._injected_at[uid] = time.time()
             self._cond.notify_all()
             return uid
 
@@ -567,6 +570,11 @@ class FakeTelegram:
         with self._cond:
             self._confirmed_offset = 0
 
+    def injected_times(self):
+        """[(update_id, time.time() of injection)] in id order."""
+        with self._cond:
+            return sorted(self._injected_at.items())
+
     def pending_updates(self):
         with self._cond:
             return [u for u in self._updates if u["update_id"] >= self._confirmed_offset]
@@ -580,7 +588,7 @@ class FakeTelegram:
 
     def _finish(self, req, status, body):
         with self._cond:
-            req.status, req.response = status, body
+            req.status, req.response, req.answered = status, body, time.time()
             self._cond.notify_all()
 
     def handle(self, req):
