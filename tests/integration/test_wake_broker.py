@@ -3,6 +3,7 @@ nothing, so a downlink goes out at once instead of at the next 100 ms turn of mo
 loop. Speed is measured in bench/ (off and on side by side); here: that it happens, and that it
 is safe (SIGHUP storms, SIGTERM while wakes fly, persistence on, a busy broker, a signal someone
 else handles). The integration.wake.* ctest entries run other suites with it on as well."""
+import contextlib
 import os
 import signal
 import sys
@@ -22,6 +23,24 @@ SAMPLES = 20
 # 0-100 ms, so 15 of 20 under 40 ms happens by chance about once in 5000 runs.
 FAST_MS = 40
 FAST_NEEDED = 15
+
+
+@contextlib.contextmanager
+def repeating(step):
+    """Calls step() over and over on a thread of its own while the with block runs (step paces
+    itself); a step that returns False ends the loop early."""
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set() and step() is not False:
+            pass
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 class WakeCase(TgmeshTestCase):
@@ -55,22 +74,15 @@ class WakeSafetyTest(WakeCase):
     def test_sighup_storm_while_wakes_fly(self):
         self.start_bridge()
         listener = self.mesh_listener()
-        stop = threading.Event()
 
-        def hups():
-            while not stop.is_set():
-                self.broker.proc.send_signal(signal.SIGHUP)
-                time.sleep(0.02)
-        storm = threading.Thread(target=hups, daemon=True)
-        storm.start()
-        try:
+        def hup():
+            self.broker.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.02)
+        with repeating(hup):
             for i in range(30):
                 self.say("/send storm %d" % i)
                 time.sleep(0.03)
-        finally:
             time.sleep(0.5)
-            stop.set()
-            storm.join()
         for i in range(30):
             self.wait_text_downlink(listener, "storm %d" % i)
         # The broker still takes new clients and answers $CONTROL.
@@ -83,27 +95,21 @@ class WakeSafetyTest(WakeCase):
         self.start_bridge(extra_config="persistence true\nautosave_interval 1\n")
         listener = self.mesh_listener()
         gateway = self.gateway("!a1b2c3d4")
-        stop = threading.Event()
+        sent = [0]
 
         def traffic():
-            i = 0
-            while not stop.is_set():
-                self.say("/send term %d" % i)
-                try:
-                    gateway.publish("msh/US/2/e/LongFast/!a1b2c3d4", mc.make_encrypted_text_envelope(
-                        0x0A000000 + i % 50, meshpb.BROADCAST, 1000 + i, "up %d" % i), qos=1)
-                except MqttError:
-                    return  # the broker is going down: as a gateway sees it
-                i += 1
-                time.sleep(0.01)
-        sender = threading.Thread(target=traffic, daemon=True)
-        sender.start()
-        try:
+            i = sent[0]
+            self.say("/send term %d" % i)
+            try:
+                gateway.publish("msh/US/2/e/LongFast/!a1b2c3d4", mc.make_encrypted_text_envelope(
+                    0x0A000000 + i % 50, meshpb.BROADCAST, 1000 + i, "up %d" % i), qos=1)
+            except MqttError:
+                return False  # the broker is going down: as a gateway sees it
+            sent[0] += 1
+            time.sleep(0.01)
+        with repeating(traffic):
             self.wait_text_downlink(listener, "term 5", timeout=10)
             code, seconds = self.broker.stop(timeout=15)
-        finally:
-            stop.set()
-            sender.join()
         self.assertEqual(code, 0)
         self.assertLess(seconds, 10)
         self.assertTrue(os.path.exists(self.broker.state_path))
@@ -126,26 +132,19 @@ class WakeSafetyTest(WakeCase):
         listener = self.mesh_listener()
         unrelated = self.mqtt("unrelated-sub", subscribe="sensors/#", qos=1)
         load = self.mqtt("load-pub")
-        stop = threading.Event()
         sent = [0]
 
         def load_traffic():
-            while not stop.is_set():
-                load.publish("sensors/load/%d" % (sent[0] % 10), b"x" * 64, qos=1)
-                sent[0] += 1
-                if sent[0] % 50 == 0:
-                    time.sleep(0.005)
-        loader = threading.Thread(target=load_traffic, daemon=True)
-        loader.start()
-        try:
+            load.publish("sensors/load/%d" % (sent[0] % 10), b"x" * 64, qos=1)
+            sent[0] += 1
+            if sent[0] % 50 == 0:
+                time.sleep(0.005)
+        with repeating(load_traffic):
             for i in range(40):
                 self.say("/send busy %d" % i)
                 time.sleep(0.02)
             for i in range(40):
                 self.wait_text_downlink(listener, "busy %d" % i)
-        finally:
-            stop.set()
-            loader.join()
         deadline = time.monotonic() + 20
         while len(unrelated.messages()) < sent[0] and time.monotonic() < deadline:
             time.sleep(0.1)
