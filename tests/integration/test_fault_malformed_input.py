@@ -78,10 +78,11 @@ class MalformedInputTest(FaultTestCase):
 
     def marker(self, label):
         """A valid text after the bad input: when it is posted, everything before it on the
-        gateway's connection has been handled."""
+        gateway's connection has been handled, and once the log has caught up, logged."""
         text = "%s marker %08x" % (label, mc.random_packet_id())
         self.mesh_text(text)
         self.wait_posts(text, timeout=15)
+        self.log_caught_up()
         return text
 
     def assert_nothing_posted(self, fragment):

@@ -211,6 +211,13 @@ class FaultTestCase(TgmeshTestCase):
     def log(self):
         return self.broker.log_text()
 
+    def log_caught_up(self):
+        """Returns once every line the worker has logged so far is in the broker log. The
+        worker's lines wait for the broker's next tick (up to 100 ms), even after a chat post
+        that came later; a $CONTROL answer is published by a tick, which writes the lines
+        queued before it (plugin_entry.cpp, flush_to_broker)."""
+        self.control([{"command": "getStatus"}])
+
     def log_count(self, pattern, log=None):
         """Occurrences of `pattern` (a regular expression) in the broker log."""
         return len(re.findall(pattern, self.log() if log is None else log))
